@@ -1,0 +1,185 @@
+//! Connection settings, the same on both targets.
+
+use std::time::Duration;
+
+use crate::Message;
+
+/// Connection settings. Start from [`Config::default()`] and chain setters.
+///
+/// Every setting means the same on both targets. One the browser cannot honour (custom
+/// headers, custom root certificates) makes [`connect`](crate::WsClient::connect) fail there
+/// with [`Error::Unsupported`](crate::Error::Unsupported) instead of being ignored.
+///
+/// ```
+/// use std::time::Duration;
+/// use wsclient::{Config, Message};
+///
+/// let config = Config::default()
+///     .connect_timeout(Duration::from_secs(5))
+///     .protocol("chat.v1")
+///     .keepalive(Duration::from_secs(20), Duration::from_secs(10))
+///     .heartbeat(Message::text("ping"))
+///     .max_message_size(Some(1 << 20));
+/// assert_eq!(config.protocols, ["chat.v1"]);
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// How long `connect` may take, including DNS, TCP, TLS and the upgrade.
+    /// Default: 10 seconds. `None` waits as long as the platform does.
+    pub connect_timeout: Option<Duration>,
+
+    /// How long dropping the client (or `Sink::poll_close`) waits for the peer's answer to
+    /// its Close before giving up. Default: 5 seconds.
+    pub close_timeout: Duration,
+
+    /// Subprotocols offered in `Sec-WebSocket-Protocol`, in order of preference.
+    /// Default: none. The one the server chose is [`protocol()`](crate::WsClient::protocol).
+    pub protocols: Vec<String>,
+
+    /// Extra HTTP headers for the upgrade request. Default: none.
+    /// Natively only: in the browser, `connect` fails with `Error::Unsupported` when any is set.
+    pub headers: Vec<(String, String)>,
+
+    /// Extra trusted root certificates (PEM) for `wss://`, on top of the web PKI roots.
+    /// Default: none. Natively only: in the browser, the browser's trust store decides and
+    /// `connect` fails with `Error::Unsupported` when any is set.
+    pub root_certificates_pem: Vec<Vec<u8>>,
+
+    /// How often to check that the peer is alive. Default: `None` (no checks).
+    ///
+    /// Natively a Ping frame is sent every interval (or the [`heartbeat`](Self::heartbeat)
+    /// message, when one is set). Browsers cannot send pings, so there a heartbeat message
+    /// is required: `connect` fails with `Error::Unsupported` without one.
+    pub ping_interval: Option<Duration>,
+
+    /// How long after a ping or heartbeat the peer has to send something (a pong or any
+    /// other frame) before the connection is declared dead with
+    /// [`Error::PongTimeout`](crate::Error::PongTimeout). Default: 10 seconds.
+    pub pong_timeout: Duration,
+
+    /// An application-level message sent every `ping_interval` instead of a Ping frame.
+    /// Any message from the peer counts as proof of life. Default: `None`.
+    pub heartbeat: Option<Message>,
+
+    /// Close the connection with [`Error::IdleTimeout`](crate::Error::IdleTimeout) when
+    /// nothing at all arrives for this long. Default: `None` (never).
+    pub idle_timeout: Option<Duration>,
+
+    /// How many outgoing messages may wait to be written before `send` waits
+    /// (backpressure). Natively the length of the send queue. Default: 64.
+    pub send_queue: usize,
+
+    /// In the browser, `send` waits while the socket's `bufferedAmount` is above this many
+    /// bytes (backpressure). Natively the send queue plays this part. Default: 1 MiB.
+    pub buffered_amount_high_water: usize,
+
+    /// How many received messages are held for `recv` before the client stops reading from
+    /// the network (natively; the browser cannot pause its socket and buffers without
+    /// bound). While a close is in progress messages are always read, so none is lost.
+    /// Default: 256.
+    pub receive_queue: usize,
+
+    /// The largest message accepted from the peer, in bytes; a larger one ends the
+    /// connection with [`Error::MessageTooLarge`](crate::Error::MessageTooLarge) and close
+    /// code 1009. Default: 64 MiB. `None` means no limit.
+    pub max_message_size: Option<usize>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Some(Duration::from_secs(10)),
+            close_timeout: Duration::from_secs(5),
+            protocols: Vec::new(),
+            headers: Vec::new(),
+            root_certificates_pem: Vec::new(),
+            ping_interval: None,
+            pong_timeout: Duration::from_secs(10),
+            heartbeat: None,
+            idle_timeout: None,
+            send_queue: 64,
+            buffered_amount_high_water: 1 << 20,
+            receive_queue: 256,
+            max_message_size: Some(64 << 20),
+        }
+    }
+}
+
+impl Config {
+    /// Sets [`connect_timeout`](Self::connect_timeout).
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
+        self
+    }
+
+    /// Sets [`close_timeout`](Self::close_timeout).
+    pub fn close_timeout(mut self, timeout: Duration) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    /// Offers one more subprotocol (see [`protocols`](Self::protocols)).
+    pub fn protocol(mut self, protocol: impl Into<String>) -> Self {
+        self.protocols.push(protocol.into());
+        self
+    }
+
+    /// Adds an HTTP header to the upgrade request (see [`headers`](Self::headers)).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Trusts one more root certificate, in PEM (see
+    /// [`root_certificates_pem`](Self::root_certificates_pem)).
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates_pem.push(pem.into());
+        self
+    }
+
+    /// Checks liveness every `interval`, declaring the peer dead when nothing arrives within
+    /// `timeout` of a ping (see [`ping_interval`](Self::ping_interval)).
+    pub fn keepalive(mut self, interval: Duration, timeout: Duration) -> Self {
+        self.ping_interval = Some(interval);
+        self.pong_timeout = timeout;
+        self
+    }
+
+    /// Sends this message as the heartbeat instead of a Ping frame (see
+    /// [`heartbeat`](Self::heartbeat)).
+    pub fn heartbeat(mut self, message: impl Into<Message>) -> Self {
+        self.heartbeat = Some(message.into());
+        self
+    }
+
+    /// Sets [`idle_timeout`](Self::idle_timeout).
+    pub fn idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.idle_timeout = timeout.into();
+        self
+    }
+
+    /// Sets [`send_queue`](Self::send_queue); 0 is taken as 1.
+    pub fn send_queue(mut self, messages: usize) -> Self {
+        self.send_queue = messages.max(1);
+        self
+    }
+
+    /// Sets [`buffered_amount_high_water`](Self::buffered_amount_high_water).
+    pub fn buffered_amount_high_water(mut self, bytes: usize) -> Self {
+        self.buffered_amount_high_water = bytes;
+        self
+    }
+
+    /// Sets [`receive_queue`](Self::receive_queue); 0 is taken as 1.
+    pub fn receive_queue(mut self, messages: usize) -> Self {
+        self.receive_queue = messages.max(1);
+        self
+    }
+
+    /// Sets [`max_message_size`](Self::max_message_size).
+    pub fn max_message_size(mut self, bytes: impl Into<Option<usize>>) -> Self {
+        self.max_message_size = bytes.into();
+        self
+    }
+}

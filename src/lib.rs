@@ -1,0 +1,138 @@
+//! One async WebSocket client for the browser and for native code, with a closing handshake
+//! that waits for the peer, for as long as you choose, and tells you what happened.
+//!
+//! - In the browser (`wasm32-unknown-unknown`) it runs on the browser's own `WebSocket`.
+//! - Natively it runs on tokio and tokio-tungstenite (rustls for `wss://`).
+//!
+//! Both backends implement [`WsClient`]; [`Client`] is the one for the current target.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use wsclient::{Client, Config, Message, Shutdown, WsClient};
+//!
+//! # async fn run() -> Result<(), wsclient::Error> {
+//! let mut client = Client::connect("ws://127.0.0.1:9000/echo", Config::default()).await?;
+//! client.send(Message::text("hello")).await?;
+//!
+//! // Another task can send and close through a cloneable handle.
+//! let sender = client.sender();
+//!
+//! if let Some(reply) = client.recv().await {
+//!     println!("got {:?}", reply?);
+//! }
+//! match sender.shutdown(Duration::from_secs(2)).await {
+//!     Shutdown::Clean(frame) => println!("peer closed with {frame}"),
+//!     Shutdown::TimedOut => println!("peer did not answer in time"),
+//!     Shutdown::Abnormal(why) => println!("connection broke: {why}"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Closing
+//!
+//! [`shutdown`](WsClient::shutdown) and [`close`](WsClient::close) perform the RFC 6455
+//! closing handshake: messages sent before the call go out first, the Close frame is sent
+//! once however many tasks ask, and the call resolves as soon as the peer answers
+//! ([`Shutdown::Clean`], with the peer's code and reason), when the timeout expires
+//! ([`Shutdown::TimedOut`]), or when the connection breaks first ([`Shutdown::Abnormal`]).
+//! Meanwhile [`recv`](WsClient::recv) keeps returning what the peer still sends, then `None`.
+//! Dropping the [`Client`] starts the same handshake in the background, bounded by
+//! [`Config::close_timeout`].
+//!
+//! # Liveness
+//!
+//! [`Config::keepalive`] sends a ping every interval and declares the connection dead when
+//! nothing comes back in time; [`Config::idle_timeout`] ends a connection on which nothing
+//! arrives. Either is reported once by `recv` as an error, and the connection is closed.
+//!
+//! # Natively
+//!
+//! A tokio runtime is required. The socket is owned by one background task per connection;
+//! sends go through a bounded queue ([`Config::send_queue`]), so `send` waits when the
+//! network is slower than the senders. Custom headers and root certificates are supported.
+//!
+//! # In the browser
+//!
+//! The browser's `WebSocket` decides a few things that native code controls:
+//!
+//! - **No pings.** Browsers answer the server's pings but cannot send their own, so
+//!   [`Config::keepalive`] needs an application-level [`Config::heartbeat`] message there
+//!   (connect fails with [`Error::Unsupported`] without one). Any message from the peer
+//!   counts as proof of life, on both targets.
+//! - **Close codes.** `WebSocket.close()` accepts only 1000 and 3000–4999; natively every
+//!   code RFC 6455 allows may be sent. Both targets check before sending and return
+//!   [`Error::InvalidCloseCode`]; nothing is sent then.
+//! - **Messages after `close()`.** The WHATWG spec makes the browser drop messages that
+//!   arrive after the page called `close()`, so in the browser `recv` may not see what the
+//!   peer sends during the handshake. Natively nothing is lost.
+//! - **Timed-out closes.** A page cannot force a socket shut; after [`Shutdown::TimedOut`]
+//!   the socket is abandoned with its listeners removed, and the browser finishes it.
+//! - **No headers, no custom roots.** The browser sends its own headers and trusts its own
+//!   store; [`Config::header`] and [`Config::root_certificate_pem`] fail with
+//!   [`Error::Unsupported`] instead of being ignored.
+//! - **No upgrade status.** A refused upgrade is reported as [`Error::Connect`]: the
+//!   browser does not expose the HTTP status.
+//! - **Backpressure** uses `bufferedAmount` ([`Config::buffered_amount_high_water`]);
+//!   received messages cannot be paused and are buffered until `recv` takes them.
+//! - Handles are not `Send` (JavaScript values live on one thread); see [`MaybeSend`].
+
+#![deny(missing_docs, missing_debug_implementations)]
+#![deny(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod config;
+mod error;
+mod message;
+mod url;
+
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub mod native;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub mod web;
+
+pub use bytes::Bytes;
+pub use client::{MaybeSend, WsClient, WsSender};
+pub use config::Config;
+pub use error::{BoxError, Error};
+pub use message::{
+    BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES, Message, Shutdown,
+};
+
+/// The client of the current target: [`native::NativeClient`] natively.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub type Client = native::NativeClient;
+/// The sender handle of the current target: [`native::NativeSender`] natively.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub type Sender = native::NativeSender;
+
+/// The client of the current target: [`web::WebClient`] in the browser.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub type Client = web::WebClient;
+/// The sender handle of the current target: [`web::WebSender`] in the browser.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub type Sender = web::WebSender;
+
+/// Compile-time checks that the backend implements the contract, and is `Send` natively.
+fn _assert_impls() {
+    fn client<C: WsClient>() {}
+    fn sender<S: WsSender>() {}
+    fn stream<S: futures_core::Stream<Item = Result<Message, Error>> + futures_core::FusedStream>() {}
+    fn sink<S: futures_sink::Sink<Message, Error = Error>>() {}
+    client::<Client>();
+    sender::<Sender>();
+    stream::<Client>();
+    sink::<Client>();
+    sink::<Sender>();
+
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<Client>();
+        send_sync::<Sender>();
+        send_sync::<Error>();
+    }
+}

@@ -1,0 +1,171 @@
+//! Opening a connection: the upgrade request, TLS, the timeout and the errors.
+
+use std::io;
+use std::sync::Arc;
+
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::{Error as WsError, UrlError};
+use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue, header};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::Connector;
+
+use super::driver::Socket;
+use crate::{Config, Error};
+
+/// Connects and performs the upgrade. Returns the socket and the subprotocol chosen.
+pub(super) async fn open(url: &str, config: &Config) -> Result<(Socket, Option<String>), Error> {
+    crate::url::check_websocket_url(url)?;
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Err(Error::Environment(
+            "the native backend of wsclient must run inside a tokio runtime",
+        ));
+    }
+    let request = build_request(url, config)?;
+    let connector = tls_connector(url, config)?;
+    let ws_config = WebSocketConfig::default()
+        .max_message_size(config.max_message_size)
+        .max_frame_size(config.max_message_size);
+
+    let handshake =
+        tokio_tungstenite::connect_async_tls_with_config(request, Some(ws_config), true, connector);
+    let result = match config.connect_timeout {
+        Some(timeout) => tokio::time::timeout(timeout, handshake)
+            .await
+            .map_err(|_| Error::ConnectTimeout {
+                url: url.to_owned(),
+                timeout,
+            })?,
+        None => handshake.await,
+    };
+    let (socket, response) = result.map_err(|error| connect_error(url, error))?;
+    Ok((socket, chosen_protocol(&response)))
+}
+
+fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
+    let mut request = url.into_client_request().map_err(|error| Error::InvalidUrl {
+        url: url.to_owned(),
+        problem: error.to_string(),
+    })?;
+    let headers = request.headers_mut();
+    for (name, value) in &config.headers {
+        let invalid = |problem: &str| Error::InvalidHeader {
+            name: name.clone(),
+            problem: problem.to_owned(),
+        };
+        let header_name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid("not a valid HTTP header name"))?;
+        let header_value = HeaderValue::from_str(value)
+            .map_err(|_| invalid("the value has characters HTTP headers cannot carry"))?;
+        headers.append(header_name, header_value);
+    }
+    if !config.protocols.is_empty() {
+        for protocol in &config.protocols {
+            let is_token = !protocol.is_empty()
+                && protocol
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+            if !is_token {
+                return Err(Error::InvalidHeader {
+                    name: "Sec-WebSocket-Protocol".into(),
+                    problem: format!("`{protocol}` is not a valid subprotocol name (an HTTP token)"),
+                });
+            }
+        }
+        let value = HeaderValue::from_str(&config.protocols.join(", ")).map_err(|_| {
+            Error::InvalidHeader {
+                name: "Sec-WebSocket-Protocol".into(),
+                problem: "not a valid header value".into(),
+            }
+        })?;
+        headers.insert(header::SEC_WEBSOCKET_PROTOCOL, value);
+    }
+    Ok(request)
+}
+
+/// A rustls connector with the extra roots, or `None` for tokio-tungstenite's default.
+fn tls_connector(url: &str, config: &Config) -> Result<Option<Connector>, Error> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+
+    if config.root_certificates_pem.is_empty() {
+        return Ok(None);
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for pem in &config.root_certificates_pem {
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            let invalid = |problem: String| Error::Connect {
+                url: url.to_owned(),
+                problem,
+                source: None,
+            };
+            let certificate =
+                certificate.map_err(|e| invalid(format!("a root certificate is not valid PEM: {e}")))?;
+            roots
+                .add(certificate)
+                .map_err(|e| invalid(format!("a root certificate was rejected: {e}")))?;
+        }
+    }
+    let tls = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Some(Connector::Rustls(Arc::new(tls))))
+}
+
+fn chosen_protocol(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn connect_error(url: &str, error: WsError) -> Error {
+    let connect = |problem: String, error: WsError| Error::Connect {
+        url: url.to_owned(),
+        problem,
+        source: Some(Box::new(error)),
+    };
+    match error {
+        WsError::Http(response) => {
+            let status = response.status().as_u16();
+            let body = response
+                .into_body()
+                .and_then(|body| String::from_utf8(body).ok())
+                .filter(|body| !body.is_empty());
+            Error::UpgradeRefused {
+                url: url.to_owned(),
+                status,
+                body,
+            }
+        }
+        WsError::Url(UrlError::UnableToConnect(_)) | WsError::Io(_) => {
+            let problem = match &error {
+                WsError::Io(io) => describe_io(io),
+                _ => "the host could not be reached".to_owned(),
+            };
+            connect(problem, error)
+        }
+        WsError::Url(problem) => Error::InvalidUrl {
+            url: url.to_owned(),
+            problem: problem.to_string(),
+        },
+        WsError::Tls(_) => connect("the TLS handshake failed".into(), error),
+        WsError::Protocol(_) => connect("the server's answer to the upgrade was invalid".into(), error),
+        other => connect("the WebSocket handshake failed".into(), other),
+    }
+}
+
+fn describe_io(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::ConnectionRefused => {
+            "connection refused (is a server listening on that port?)".into()
+        }
+        io::ErrorKind::TimedOut => "the TCP connection timed out".into(),
+        _ if error.to_string().contains("lookup") || error.to_string().contains("resolve") => {
+            "the host name could not be resolved".into()
+        }
+        _ => error.to_string(),
+    }
+}

@@ -1,0 +1,371 @@
+//! The task that owns one connection's socket: it writes the send queue, reads into the
+//! inbox, answers pings, runs the liveness checks and the closing handshake.
+//!
+//! It is a hand-written future rather than a `select!` loop so that reading and writing
+//! make progress independently: a peer that is slow to read never stops us from reading
+//! (and so from seeing its Close), and vice versa.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use futures_core::Stream;
+use futures_sink::Sink;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::Sleep;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame as WsCloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::convert::{from_ws_close, into_ws};
+use super::liveness::{Liveness, LivenessEvent};
+use super::shared::Shared;
+use crate::{CloseCode, CloseFrame, Error, Message, Shutdown};
+
+pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How many messages one poll reads or writes before yielding to other tasks.
+const BUDGET: usize = 64;
+
+pub(super) struct Driver {
+    socket: Socket,
+    shared: std::sync::Arc<Shared>,
+    outgoing: mpsc::Receiver<Message>,
+    /// A message taken from the queue that the socket was not ready for.
+    pending: Option<WsMessage>,
+    /// The queue is closed and empty.
+    outgoing_done: bool,
+    needs_flush: bool,
+    liveness: Liveness,
+    /// How long to wait for the server to end TCP once the handshake is over.
+    linger: Duration,
+    close: CloseState,
+}
+
+#[derive(Default)]
+struct CloseState {
+    /// The frame to send, once a close was requested.
+    frame: Option<CloseFrame>,
+    sent: bool,
+    /// The peer's Close arrived (first or as the answer to ours).
+    peer_closed: bool,
+    deadline: Option<Pin<Box<Sleep>>>,
+    /// After the outcome: waiting for the server to end TCP.
+    linger: Option<Pin<Box<Sleep>>>,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("close_sent", &self.close.sent)
+            .field("peer_closed", &self.close.peer_closed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the task stops.
+enum End {
+    /// The socket is done with: drop it.
+    Finished,
+}
+
+impl Driver {
+    pub(super) fn new(
+        socket: Socket,
+        shared: std::sync::Arc<Shared>,
+        outgoing: mpsc::Receiver<Message>,
+        liveness: Liveness,
+        linger: Duration,
+    ) -> Self {
+        Self {
+            socket,
+            shared,
+            outgoing,
+            pending: None,
+            outgoing_done: false,
+            needs_flush: false,
+            liveness,
+            linger,
+            close: CloseState::default(),
+        }
+    }
+
+    fn handle_requests(&mut self, cx: &mut Context<'_>) -> Option<End> {
+        let requests = self.shared.poll_requests(cx)?;
+        if requests.abort {
+            drop(requests);
+            return Some(self.fail(
+                Shutdown::Abnormal("closed locally without a handshake (close_now)".into()),
+                None,
+            ));
+        }
+        let (frame, deadline) = (requests.close.clone(), requests.deadline);
+        drop(requests);
+        if let Some(frame) = frame {
+            if self.close.frame.is_none() {
+                // No new messages from now on; those already queued still go out first.
+                self.outgoing.close();
+                self.close.frame = Some(frame);
+            }
+            if let Some(deadline) = deadline {
+                match &mut self.close.deadline {
+                    Some(sleep) if sleep.deadline() <= deadline => {}
+                    Some(sleep) => sleep.as_mut().reset(deadline),
+                    None => self.close.deadline = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                }
+            }
+        }
+        None
+    }
+
+    /// Ends the connection without a handshake (or after a failed one).
+    fn fail(&mut self, outcome: Shutdown, error: Option<Error>) -> End {
+        if let Some(error) = error {
+            self.shared.inbox.push(Err(error));
+        }
+        self.shared.decide(outcome);
+        self.shared.inbox.end();
+        End::Finished
+    }
+
+    /// The handshake is complete: report it and wait a little for the server to end TCP.
+    fn finish_handshake(&mut self, peer: CloseFrame) {
+        self.shared.decide(Shutdown::Clean(peer));
+        self.shared.inbox.end();
+        self.outgoing.close();
+        if self.close.linger.is_none() {
+            self.close.linger = Some(Box::pin(tokio::time::sleep(self.linger)));
+        }
+    }
+
+    fn may_send_data(&self) -> bool {
+        !self.close.sent && !self.close.peer_closed
+    }
+
+    /// Writes queued messages, the Close frame when it is due, and flushes.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
+        for _ in 0..BUDGET {
+            if self.pending.is_none() {
+                if let Some(ping) = self.liveness.take_due_ping() {
+                    self.pending = Some(ping);
+                } else if self.outgoing_done || !self.may_send_data() {
+                    break;
+                } else {
+                    match self.outgoing.poll_recv(cx) {
+                        Poll::Ready(Some(message)) => self.pending = Some(into_ws(message)),
+                        Poll::Ready(None) => {
+                            self.outgoing_done = true;
+                            break;
+                        }
+                        Poll::Pending => break,
+                    }
+                }
+            }
+            if !self.may_send_data() {
+                // The peer closed meanwhile: nothing more may be sent.
+                self.pending = None;
+                break;
+            }
+            match Pin::new(&mut self.socket).poll_ready(cx) {
+                Poll::Ready(ready) => ready?,
+                Poll::Pending => return Ok(()),
+            }
+            if let Some(message) = self.pending.take() {
+                Pin::new(&mut self.socket).start_send(message)?;
+                self.needs_flush = true;
+            }
+        }
+
+        let close_due = self.outgoing_done && self.pending.is_none() && self.may_send_data();
+        if let (true, Some(frame)) = (close_due, &self.close.frame) {
+            if Pin::new(&mut self.socket).poll_ready(cx).is_ready() {
+                let frame = WsCloseFrame {
+                    code: WsCloseCode::from(frame.code.as_u16()),
+                    reason: frame.reason.clone().into(),
+                };
+                self.close.sent = true;
+                Pin::new(&mut self.socket).start_send(WsMessage::Close(Some(frame)))?;
+                self.needs_flush = true;
+            }
+        }
+
+        if self.needs_flush {
+            if let Poll::Ready(flushed) = Pin::new(&mut self.socket).poll_flush(cx) {
+                flushed?;
+                self.needs_flush = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads what the peer sent. `Ready` when the connection is over.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+        for _ in 0..BUDGET {
+            let closing = self.close.frame.is_some() || self.close.peer_closed;
+            if !closing && self.shared.inbox.poll_room(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let Some(item) = ready!(Pin::new(&mut self.socket).poll_next(cx)) else {
+                return Poll::Ready(self.stream_ended());
+            };
+            let message = match item {
+                Ok(message) => message,
+                Err(error) => return Poll::Ready(self.read_failed(error)),
+            };
+            self.liveness.saw_traffic();
+            match message {
+                WsMessage::Text(text) => self
+                    .shared
+                    .inbox
+                    .push(Ok(Message::text_from_validated(text.into()))),
+                WsMessage::Binary(bytes) => self.shared.inbox.push(Ok(Message::binary(bytes))),
+                WsMessage::Ping(_) => self.needs_flush = true, // tungstenite queued the pong
+                WsMessage::Pong(_) | WsMessage::Frame(_) => {}
+                WsMessage::Close(frame) => {
+                    let peer = from_ws_close(frame);
+                    self.close.peer_closed = true;
+                    self.needs_flush = true; // tungstenite queued the echo if the peer closed first
+                    self.finish_handshake(peer);
+                }
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// The stream ended without an error: after a completed handshake that is the server
+    /// closing TCP, as it should.
+    fn stream_ended(&mut self) -> End {
+        if self.close.peer_closed {
+            return End::Finished;
+        }
+        self.fail(
+            Shutdown::Abnormal("the connection ended without a Close frame".into()),
+            Some(Error::ConnectionLost(None)),
+        )
+    }
+
+    fn read_failed(&mut self, error: WsError) -> End {
+        if self.close.peer_closed {
+            // The handshake is complete; how TCP ends does not matter any more.
+            return End::Finished;
+        }
+        let (close_code, reported) = match error {
+            WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => (
+                Some(CloseCode::MESSAGE_TOO_BIG),
+                Error::MessageTooLarge {
+                    size,
+                    max: max_size,
+                },
+            ),
+            WsError::Utf8(_) => (
+                Some(CloseCode::INVALID_PAYLOAD),
+                Error::Protocol(Box::new(error)),
+            ),
+            WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+                (None, Error::ConnectionLost(Some(Box::new(error))))
+            }
+            WsError::Protocol(_) | WsError::Capacity(_) => (
+                Some(CloseCode::PROTOCOL_ERROR),
+                Error::Protocol(Box::new(error)),
+            ),
+            other => (None, Error::ConnectionLost(Some(Box::new(other)))),
+        };
+        let why = format!("{reported}");
+        if let Some(code) = close_code {
+            self.send_failure_close(code, cx_free_reason(&reported));
+        }
+        self.fail(Shutdown::Abnormal(why), Some(reported))
+    }
+
+    /// Best effort: tell the peer why the connection is failed before dropping it.
+    fn send_failure_close(&mut self, code: CloseCode, reason: &'static str) {
+        if !self.may_send_data() {
+            return;
+        }
+        self.close.sent = true;
+        let frame = WsCloseFrame {
+            code: WsCloseCode::from(code.as_u16()),
+            reason: reason.into(),
+        };
+        // Queued in tungstenite's buffer and written if the socket takes it right away;
+        // the connection is being failed, so errors are of no further use.
+        let _ = Pin::new(&mut self.socket).start_send(WsMessage::Close(Some(frame)));
+        let waker = futures_util::task::noop_waker();
+        let _ = Pin::new(&mut self.socket).poll_flush(&mut Context::from_waker(&waker));
+    }
+}
+
+fn cx_free_reason(error: &Error) -> &'static str {
+    match error {
+        Error::MessageTooLarge { .. } => "message too big",
+        _ => "protocol error",
+    }
+}
+
+impl Future for Driver {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+
+        if let Some(End::Finished) = this.handle_requests(cx) {
+            return Poll::Ready(());
+        }
+        if let Some(deadline) = &mut this.close.deadline {
+            if deadline.as_mut().poll(cx).is_ready() && !this.close.peer_closed {
+                this.fail(Shutdown::TimedOut, None);
+                return Poll::Ready(());
+            }
+        }
+        if let Some(linger) = &mut this.close.linger {
+            if linger.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(());
+            }
+        }
+        if !this.close.peer_closed {
+            if let Poll::Ready(LivenessEvent::Dead(error)) = this.liveness.poll(cx) {
+                let why = error.to_string();
+                this.fail(Shutdown::Abnormal(why), Some(error));
+                return Poll::Ready(());
+            }
+        }
+
+        if let Err(error) = this.poll_write(cx) {
+            if this.close.peer_closed {
+                return Poll::Ready(());
+            }
+            this.read_failed(error);
+            return Poll::Ready(());
+        }
+        if let Poll::Ready(End::Finished) = this.poll_read(cx) {
+            return Poll::Ready(());
+        }
+        // Reading may have queued a pong or the echo of the peer's Close.
+        if this.needs_flush {
+            if let Poll::Ready(flushed) = Pin::new(&mut this.socket).poll_flush(cx) {
+                this.needs_flush = false;
+                if flushed.is_err() && !this.close.peer_closed {
+                    this.fail(
+                        Shutdown::Abnormal("the connection failed while writing".into()),
+                        Some(Error::ConnectionLost(flushed.err().map(|e| Box::new(e) as _))),
+                    );
+                    return Poll::Ready(());
+                }
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // However the task ends (finished, or dropped with its runtime), release every waiter.
+        self.shared.decide(Shutdown::Abnormal("the connection task stopped".into()));
+        self.shared.inbox.end();
+    }
+}
