@@ -120,7 +120,10 @@ pub type Sender = web::WebSender;
 fn _assert_impls() {
     fn client<C: WsClient>() {}
     fn sender<S: WsSender>() {}
-    fn stream<S: futures_core::Stream<Item = Result<Message, Error>> + futures_core::FusedStream>() {}
+    fn stream<
+        S: futures_core::Stream<Item = Result<Message, Error>> + futures_core::FusedStream,
+    >() {
+    }
     fn sink<S: futures_sink::Sink<Message, Error = Error>>() {}
     client::<Client>();
     sender::<Sender>();

@@ -131,7 +131,10 @@ impl fmt::Debug for Message {
         match self.as_text() {
             Some(text) if text.len() <= SHOWN => f.debug_tuple("Text").field(&text).finish(),
             Some(text) => {
-                let cut = (0..=SHOWN).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                let cut = (0..=SHOWN)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
                 write!(f, "Text({:?}… {} bytes)", &text[..cut], text.len())
             }
             None => write!(f, "Binary({} bytes)", self.payload.len()),

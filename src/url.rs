@@ -19,9 +19,21 @@ pub(crate) fn check_websocket_url(url: &str) -> Result<(), Error> {
     };
     match scheme.to_ascii_lowercase().as_str() {
         "ws" | "wss" => {}
-        "http" => return Err(invalid("the scheme must be ws or wss (use ws:// instead of http://)".into())),
-        "https" => return Err(invalid("the scheme must be ws or wss (use wss:// instead of https://)".into())),
-        other => return Err(invalid(format!("the scheme must be ws or wss, not `{other}`"))),
+        "http" => {
+            return Err(invalid(
+                "the scheme must be ws or wss (use ws:// instead of http://)".into(),
+            ));
+        }
+        "https" => {
+            return Err(invalid(
+                "the scheme must be ws or wss (use wss:// instead of https://)".into(),
+            ));
+        }
+        other => {
+            return Err(invalid(format!(
+                "the scheme must be ws or wss, not `{other}`"
+            )));
+        }
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit('@').next().unwrap_or("");
@@ -29,7 +41,9 @@ pub(crate) fn check_websocket_url(url: &str) -> Result<(), Error> {
         return Err(invalid("it has no host".into()));
     }
     if url.contains('#') {
-        return Err(invalid("WebSocket URLs cannot have a fragment (`#...`)".into()));
+        return Err(invalid(
+            "WebSocket URLs cannot have a fragment (`#...`)".into(),
+        ));
     }
     if url.chars().any(char::is_whitespace) {
         return Err(invalid("it contains white space".into()));
@@ -50,7 +64,11 @@ mod tests {
 
     #[test]
     fn accepts_ws_and_wss() {
-        for url in ["ws://127.0.0.1:9000/echo", "WSS://example.com", "ws://[::1]:80/?a=b"] {
+        for url in [
+            "ws://127.0.0.1:9000/echo",
+            "WSS://example.com",
+            "ws://[::1]:80/?a=b",
+        ] {
             assert!(check_websocket_url(url).is_ok(), "{url}");
         }
     }

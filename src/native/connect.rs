@@ -3,12 +3,12 @@
 use std::io;
 use std::sync::Arc;
 
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{Error as WsError, UrlError};
 use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue, header};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::Connector;
 
 use super::driver::Socket;
 use crate::{Config, Error};
@@ -43,10 +43,12 @@ pub(super) async fn open(url: &str, config: &Config) -> Result<(Socket, Option<S
 }
 
 fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
-    let mut request = url.into_client_request().map_err(|error| Error::InvalidUrl {
-        url: url.to_owned(),
-        problem: error.to_string(),
-    })?;
+    let mut request = url
+        .into_client_request()
+        .map_err(|error| Error::InvalidUrl {
+            url: url.to_owned(),
+            problem: error.to_string(),
+        })?;
     let headers = request.headers_mut();
     for (name, value) in &config.headers {
         let invalid = |problem: &str| Error::InvalidHeader {
@@ -68,7 +70,9 @@ fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
             if !is_token {
                 return Err(Error::InvalidHeader {
                     name: "Sec-WebSocket-Protocol".into(),
-                    problem: format!("`{protocol}` is not a valid subprotocol name (an HTTP token)"),
+                    problem: format!(
+                        "`{protocol}` is not a valid subprotocol name (an HTTP token)"
+                    ),
                 });
             }
         }
@@ -100,8 +104,8 @@ fn tls_connector(url: &str, config: &Config) -> Result<Option<Connector>, Error>
                 problem,
                 source: None,
             };
-            let certificate =
-                certificate.map_err(|e| invalid(format!("a root certificate is not valid PEM: {e}")))?;
+            let certificate = certificate
+                .map_err(|e| invalid(format!("a root certificate is not valid PEM: {e}")))?;
             roots
                 .add(certificate)
                 .map_err(|e| invalid(format!("a root certificate was rejected: {e}")))?;
@@ -152,7 +156,10 @@ fn connect_error(url: &str, error: WsError) -> Error {
             problem: problem.to_string(),
         },
         WsError::Tls(_) => connect("the TLS handshake failed".into(), error),
-        WsError::Protocol(_) => connect("the server's answer to the upgrade was invalid".into(), error),
+        WsError::Protocol(_) => connect(
+            "the server's answer to the upgrade was invalid".into(),
+            error,
+        ),
         other => connect("the WebSocket handshake failed".into(), other),
     }
 }

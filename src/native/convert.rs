@@ -9,7 +9,10 @@ use crate::{CloseCode, CloseFrame, Message};
 pub(super) fn into_ws(message: Message) -> WsMessage {
     if message.is_text() {
         // SAFETY: a text `Message` is UTF-8, checked when it was built.
-        #[expect(unsafe_code, reason = "skips a second UTF-8 check of every text message")]
+        #[expect(
+            unsafe_code,
+            reason = "skips a second UTF-8 check of every text message"
+        )]
         let text = unsafe { Utf8Bytes::from_bytes_unchecked(message.into_bytes()) };
         WsMessage::Text(text)
     } else {

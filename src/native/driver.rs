@@ -15,10 +15,10 @@ use futures_sink::Sink;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Sleep;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame as WsCloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::convert::{from_ws_close, into_ws};
@@ -115,7 +115,9 @@ impl Driver {
                 match &mut self.close.deadline {
                     Some(sleep) if sleep.deadline() <= deadline => {}
                     Some(sleep) => sleep.as_mut().reset(deadline),
-                    None => self.close.deadline = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                    None => {
+                        self.close.deadline = Some(Box::pin(tokio::time::sleep_until(deadline)))
+                    }
                 }
             }
         }
@@ -148,7 +150,14 @@ impl Driver {
 
     /// Writes queued messages, the Close frame when it is due, and flushes.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
-        for _ in 0..BUDGET {
+        let mut budget = BUDGET;
+        loop {
+            if budget == 0 {
+                // More may be queued: come back after other tasks had a turn.
+                cx.waker().wake_by_ref();
+                break;
+            }
+            budget -= 1;
             if self.pending.is_none() {
                 if let Some(ping) = self.liveness.take_due_ping() {
                     self.pending = Some(ping);
@@ -352,7 +361,9 @@ impl Future for Driver {
                 if flushed.is_err() && !this.close.peer_closed {
                     this.fail(
                         Shutdown::Abnormal("the connection failed while writing".into()),
-                        Some(Error::ConnectionLost(flushed.err().map(|e| Box::new(e) as _))),
+                        Some(Error::ConnectionLost(
+                            flushed.err().map(|e| Box::new(e) as _),
+                        )),
                     );
                     return Poll::Ready(());
                 }
@@ -365,7 +376,8 @@ impl Future for Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         // However the task ends (finished, or dropped with its runtime), release every waiter.
-        self.shared.decide(Shutdown::Abnormal("the connection task stopped".into()));
+        self.shared
+            .decide(Shutdown::Abnormal("the connection task stopped".into()));
         self.shared.inbox.end();
     }
 }

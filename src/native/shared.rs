@@ -85,7 +85,10 @@ impl Shared {
     }
 
     /// For the task: registers its waker and takes the requests if they changed.
-    pub(super) fn poll_requests(&self, cx: &std::task::Context<'_>) -> Option<MutexGuard<'_, Requests>> {
+    pub(super) fn poll_requests(
+        &self,
+        cx: &std::task::Context<'_>,
+    ) -> Option<MutexGuard<'_, Requests>> {
         self.task.register(cx.waker());
         if self.requests_changed.swap(false, Ordering::AcqRel) {
             Some(self.requests())

@@ -1,0 +1,139 @@
+//! Opening a connection: the settings the browser cannot honour, the `WebSocket`
+//! constructor, the wait for `open` and the connect timeout.
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
+
+use gloo_timers::future::TimeoutFuture;
+use wasm_bindgen::JsValue;
+use web_sys::WebSocket;
+
+use super::conn::Conn;
+use super::js_error::JsError;
+use super::timer::delay_ms;
+use crate::{Config, Error};
+
+/// What `Error::Connect` says when the browser fails the connection before `open`.
+const FAILED_BEFORE_OPEN: &str = "the browser reported a failure before the connection opened \
+     (refused, unreachable, or the upgrade was rejected; browsers do not say which)";
+
+/// Opens a connection and waits for `open`. Returns it with the subprotocol chosen.
+pub(super) async fn open(url: &str, config: &Config) -> Result<(Rc<Conn>, Option<String>), Error> {
+    crate::url::check_websocket_url(url)?;
+    check_supported(config)?;
+    check_protocols(&config.protocols)?;
+    let conn = Conn::new(new_websocket(url, &config.protocols)?, config);
+
+    let mut timer = config
+        .connect_timeout
+        .map(|timeout| (timeout, TimeoutFuture::new(delay_ms(timeout))));
+    let opened = poll_fn(|cx| {
+        if let Poll::Ready(opened) = conn.poll_open(cx) {
+            return Poll::Ready(Ok(opened));
+        }
+        if let Some((timeout, timer)) = &mut timer {
+            if Pin::new(timer).poll(cx).is_ready() {
+                return Poll::Ready(Err(*timeout));
+            }
+        }
+        Poll::Pending
+    })
+    .await;
+    drop(timer);
+
+    match opened {
+        Ok(true) => {
+            let protocol = conn.start();
+            Ok((conn, protocol))
+        }
+        Ok(false) => {
+            conn.abandon();
+            Err(Error::Connect {
+                url: url.to_owned(),
+                problem: FAILED_BEFORE_OPEN.to_owned(),
+                source: None,
+            })
+        }
+        Err(timeout) => {
+            conn.abandon();
+            Err(Error::ConnectTimeout {
+                url: url.to_owned(),
+                timeout,
+            })
+        }
+    }
+}
+
+/// Refuses the settings a page cannot apply, rather than ignoring them.
+fn check_supported(config: &Config) -> Result<(), Error> {
+    if !config.headers.is_empty() {
+        return Err(Error::Unsupported(
+            "custom HTTP headers (Config::header): the browser sends its own upgrade request",
+        ));
+    }
+    if !config.root_certificates_pem.is_empty() {
+        return Err(Error::Unsupported(
+            "custom root certificates (Config::root_certificate_pem): the browser's trust store decides",
+        ));
+    }
+    if config.ping_interval.is_some() && config.heartbeat.is_none() {
+        return Err(Error::Unsupported(
+            "keepalive without a heartbeat: browsers cannot send pings; set Config::heartbeat \
+             to a message the peer answers",
+        ));
+    }
+    Ok(())
+}
+
+/// The browser throws a `SyntaxError` for these, which would read as a bad URL; report
+/// them as the header they go into, as natively.
+fn check_protocols(protocols: &[String]) -> Result<(), Error> {
+    let invalid = |problem: String| Error::InvalidHeader {
+        name: "Sec-WebSocket-Protocol".into(),
+        problem,
+    };
+    for (i, protocol) in protocols.iter().enumerate() {
+        let is_token = !protocol.is_empty()
+            && protocol
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+        if !is_token {
+            return Err(invalid(format!(
+                "`{protocol}` is not a valid subprotocol name (an HTTP token)"
+            )));
+        }
+        if protocols[..i].contains(protocol) {
+            return Err(invalid(format!(
+                "`{protocol}` is offered twice, which browsers refuse"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Calls the `WebSocket` constructor, which parses the URL and starts connecting.
+fn new_websocket(url: &str, protocols: &[String]) -> Result<WebSocket, Error> {
+    let created = if protocols.is_empty() {
+        WebSocket::new(url)
+    } else {
+        let offered: js_sys::Array = protocols.iter().map(|p| JsValue::from_str(p)).collect();
+        WebSocket::new_with_str_sequence(url, &offered)
+    };
+    created.map_err(|thrown| {
+        let thrown = JsError::from_js(&thrown);
+        if thrown.name() == Some("SyntaxError") {
+            Error::InvalidUrl {
+                url: url.to_owned(),
+                problem: format!("the browser rejected it: {}", thrown.message()),
+            }
+        } else {
+            Error::Connect {
+                url: url.to_owned(),
+                problem: "the browser refused to open the connection".to_owned(),
+                source: Some(Box::new(thrown)),
+            }
+        }
+    })
+}

@@ -1,0 +1,112 @@
+//! The browser's `WebSocket` and the closures listening to it, owned together.
+//!
+//! Dropping a [`Socket`] removes every handler from the `WebSocket`, drops the closures and
+//! closes the socket if it is still connecting or open: an abandoned socket has nothing of
+//! ours left attached and cannot call back into a connection that is gone.
+
+use std::rc::Weak;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
+
+use super::conn::Conn;
+
+/// `WebSocket.CLOSING`: the closing handshake has started.
+const CLOSING: u16 = 2;
+
+/// A `WebSocket` with our four handlers attached.
+pub(super) struct Socket {
+    ws: WebSocket,
+    // Held only to stay alive while the handlers refer to them.
+    _on_open: Closure<dyn FnMut(Event)>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(Event)>,
+    _on_close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+impl Socket {
+    /// Prepares `ws` and attaches handlers that report to `conn` (while it exists).
+    pub(super) fn attach(ws: WebSocket, conn: &Weak<Conn>) -> Self {
+        // Binary messages as `ArrayBuffer`s, which can be read synchronously in the
+        // `message` handler; the default, `Blob`, can only be read asynchronously, which
+        // would let later messages overtake it.
+        ws.set_binary_type(BinaryType::Arraybuffer);
+
+        let on_open = {
+            let conn = conn.clone();
+            Closure::new(move |_: Event| {
+                if let Some(conn) = conn.upgrade() {
+                    conn.on_open();
+                }
+            })
+        };
+        let on_message = {
+            let conn = conn.clone();
+            Closure::new(move |event: MessageEvent| {
+                if let Some(conn) = conn.upgrade() {
+                    conn.on_message(&event);
+                }
+            })
+        };
+        let on_error = {
+            let conn = conn.clone();
+            Closure::new(move |_: Event| {
+                if let Some(conn) = conn.upgrade() {
+                    conn.on_error();
+                }
+            })
+        };
+        let on_close = {
+            let conn = conn.clone();
+            Closure::new(move |event: CloseEvent| {
+                if let Some(conn) = conn.upgrade() {
+                    conn.on_close(&event);
+                }
+            })
+        };
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        Self {
+            ws,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_error: on_error,
+            _on_close: on_close,
+        }
+    }
+
+    /// The browser's socket.
+    pub(super) fn ws(&self) -> &WebSocket {
+        &self.ws
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onerror(None);
+        self.ws.set_onclose(None);
+        if self.ws.ready_state() < CLOSING {
+            // `close()` without a code never throws; there is nothing to do if it did.
+            if let Err(error) = self.ws.close() {
+                tracing::debug!(?error, "closing an abandoned WebSocket failed");
+            }
+        }
+        // The closures are dropped with `self`, after the handlers stopped referring to
+        // them. One of them may be running right now (the socket is abandoned from its own
+        // handler); wasm-bindgen frees a closure only once its last call has returned.
+    }
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("url", &self.ws.url())
+            .field("ready_state", &self.ws.ready_state())
+            .finish_non_exhaustive()
+    }
+}

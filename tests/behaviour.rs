@@ -1,0 +1,465 @@
+//! The behavioural suite: one list of cases, run natively (`cargo test`) and in headless
+//! Chromium (`cargo test --target wasm32-unknown-unknown`, see README.md), against the same
+//! fault-injecting test server (`testserver/`).
+//!
+//! A case the browser cannot run is marked `browser_skip` with the reason next to it.
+//! Timings are asserted with generous slack only; they are measured in the benchmarks.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+mod support;
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use futures_util::{SinkExt, StreamExt};
+use support::{IN_BROWSER, Peer, Stopwatch, Until, unique_id};
+use wsclient::{Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown, WsClient};
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// Declares one case for both targets.
+macro_rules! case {
+    (browser_skip = $why:literal; async fn $name:ident($peer:ident) $body:block) => {
+        #[cfg_attr(
+            not(all(target_arch = "wasm32", target_os = "unknown")),
+            tokio::test(flavor = "multi_thread", worker_threads = 2)
+        )]
+        #[cfg_attr(
+            all(target_arch = "wasm32", target_os = "unknown"),
+            wasm_bindgen_test::wasm_bindgen_test
+        )]
+        #[cfg_attr(all(target_arch = "wasm32", target_os = "unknown"), ignore = $why)]
+        async fn $name() {
+            let $peer = &Peer::start().await;
+            $body
+        }
+    };
+    (async fn $name:ident($peer:ident) $body:block) => {
+        #[cfg_attr(
+            not(all(target_arch = "wasm32", target_os = "unknown")),
+            tokio::test(flavor = "multi_thread", worker_threads = 2)
+        )]
+        #[cfg_attr(
+            all(target_arch = "wasm32", target_os = "unknown"),
+            wasm_bindgen_test::wasm_bindgen_test
+        )]
+        async fn $name() {
+            let $peer = &Peer::start().await;
+            $body
+        }
+    };
+}
+
+const GENEROUS: Duration = Duration::from_secs(5);
+
+async fn connect(peer: &Peer, path: &str) -> Client {
+    connect_with(peer, path, Config::default()).await
+}
+
+async fn connect_with(peer: &Peer, path: &str, config: Config) -> Client {
+    let url = peer.url(path);
+    match Client::connect(&url, config).await {
+        Ok(client) => client,
+        Err(error) => panic!("connect to {url} failed: {error}"),
+    }
+}
+
+fn frame(code: u16, reason: &str) -> CloseFrame {
+    CloseFrame::new(CloseCode::try_from(code).unwrap(), reason)
+}
+
+async fn next_text(client: &mut Client) -> String {
+    match client.recv().await {
+        Some(Ok(message)) => message.as_text().unwrap_or_default().to_owned(),
+        other => panic!("expected a message, got {other:?}"),
+    }
+}
+
+// --- Sending and receiving -------------------------------------------------------------
+
+case! {
+    async fn echoes_text_and_binary(peer) {
+        let mut client = connect(peer, "/echo").await;
+        client.send(Message::text("hello")).await.unwrap();
+        client.send(Message::binary(vec![0u8, 1, 2, 255])).await.unwrap();
+        let text = client.recv().await.unwrap().unwrap();
+        assert_eq!(text.as_text(), Some("hello"));
+        let binary = client.recv().await.unwrap().unwrap();
+        assert!(binary.is_binary());
+        assert_eq!(binary.as_bytes(), &[0, 1, 2, 255]);
+        assert!(client.shutdown(GENEROUS).await.is_clean());
+    }
+}
+
+case! {
+    async fn negotiates_a_subprotocol(peer) {
+        let config = Config::default().protocol("other").protocol("chat");
+        let client = connect_with(peer, "/echo?protocol=chat", config).await;
+        assert_eq!(client.protocol(), Some("chat"));
+        let plain = connect(peer, "/echo").await;
+        assert_eq!(plain.protocol(), None);
+    }
+}
+
+case! {
+    async fn stream_and_sink_work_with_futures_combinators(peer) {
+        let client = connect(peer, "/echo").await;
+        let sender = client.sender();
+        let (mut sink, mut stream) = client.split();
+        sink.send(Message::text("a")).await.unwrap();
+        sender.send(Message::text("b")).await.unwrap();
+        let got: Vec<String> = (&mut stream)
+            .take(2)
+            .map(|m| m.unwrap().as_text().unwrap().to_owned())
+            .collect()
+            .await;
+        assert_eq!(got, ["a", "b"]);
+        // `Sink::close` performs the closing handshake; the stream then ends.
+        SinkExt::close(&mut sink).await.unwrap();
+        assert!(stream.next().await.is_none());
+        assert!(matches!(sender.shutdown(GENEROUS).await, Shutdown::Clean(_)));
+    }
+}
+
+case! {
+    async fn sixty_four_tasks_send_a_thousand_messages_each_in_order(peer) {
+        let id = unique_id("concurrent");
+        let client = connect(peer, &format!("/sink?id={id}")).await;
+        let tasks = (0..64).map(|task| {
+            let sender = client.sender();
+            async move {
+                for seq in 0..1000 {
+                    sender.send(Message::text(format!("{task}:{seq}:payload"))).await.unwrap();
+                }
+            }
+        });
+        join_all(tasks).await;
+        assert!(client.shutdown(Duration::from_secs(20)).await.is_clean());
+        let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+        assert_eq!(report.messages_received, 64_000);
+        assert_eq!(report.sequence.tasks, 64);
+        assert_eq!(report.sequence.violations, 0, "a task's messages arrived out of order");
+        assert_eq!(report.sequence.malformed, 0, "a message arrived damaged");
+    }
+}
+
+// --- The closing handshake ---------------------------------------------------------------
+
+case! {
+    async fn clean_shutdown_reports_the_peer_frame_in_about_one_round_trip(peer) {
+        let id = unique_id("clean");
+        let mut client = connect(peer, &format!("/echo?id={id}")).await;
+        client.send(Message::text("before")).await.unwrap();
+        assert_eq!(next_text(&mut client).await, "before");
+        let watch = Stopwatch::start();
+        let outcome = client.shutdown(Duration::from_secs(5)).await;
+        let took = watch.elapsed();
+        assert_eq!(outcome, Shutdown::Clean(frame(1000, "")));
+        assert!(took < Duration::from_millis(2500), "took {took:?}: waited out the timeout?");
+        let report = peer.wait(&id, Until::ClientClose, GENEROUS).await;
+        assert_eq!(report.close_frames_received, 1);
+        assert_eq!(report.client_close, Some((Some(1000), String::new())));
+        assert!(client.recv().await.is_none());
+    }
+}
+
+case! {
+    async fn close_sends_the_chosen_code_and_reason(peer) {
+        let id = unique_id("custom");
+        let client = connect(peer, &format!("/echo?id={id}")).await;
+        let outcome = client.close(frame(4000, "done here"), GENEROUS).await.unwrap();
+        assert_eq!(outcome, Shutdown::Clean(frame(4000, "done here")));
+        let report = peer.wait(&id, Until::ClientClose, GENEROUS).await;
+        assert_eq!(report.client_close, Some((Some(4000), "done here".into())));
+    }
+}
+
+case! {
+    async fn messages_sent_before_shutdown_go_out_before_the_close(peer) {
+        let id = unique_id("flush");
+        let client = connect(peer, &format!("/sink?id={id}")).await;
+        for i in 0..200 {
+            client.send(Message::text(format!("0:{i}"))).await.unwrap();
+        }
+        assert!(client.shutdown(GENEROUS).await.is_clean());
+        let report = peer.wait(&id, Until::ClientClose, GENEROUS).await;
+        assert_eq!(report.messages_received, 200);
+        assert_eq!(report.sequence.violations, 0);
+        assert_eq!(report.frames_after_close, 0);
+    }
+}
+
+case! {
+    async fn peer_that_never_answers_times_out_and_the_connection_is_dropped(peer) {
+        let id = unique_id("never");
+        let client = connect(peer, &format!("/never-close?id={id}")).await;
+        let timeout = Duration::from_millis(300);
+        let watch = Stopwatch::start();
+        let outcome = client.shutdown(timeout).await;
+        let took = watch.elapsed();
+        assert_eq!(outcome, Shutdown::TimedOut);
+        assert!(took >= timeout, "resolved before the timeout: {took:?}");
+        assert!(took < timeout + Duration::from_secs(2), "took {took:?}");
+        let report = peer.wait(&id, Until::ClientClose, GENEROUS).await;
+        assert_eq!(report.close_frames_received, 1);
+        if !IN_BROWSER {
+            // A page cannot force its socket shut; natively the TCP connection is closed.
+            let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+            assert!(report.tcp_closed_by_client, "the client left the TCP connection open");
+        }
+    }
+}
+
+case! {
+    async fn answer_within_the_timeout_is_clean(peer) {
+        let client = connect(peer, "/close-delay?ms=300").await;
+        assert!(client.shutdown(Duration::from_secs(5)).await.is_clean());
+    }
+}
+
+case! {
+    async fn answer_after_the_timeout_is_timed_out(peer) {
+        let client = connect(peer, "/close-delay?ms=3000").await;
+        assert_eq!(client.shutdown(Duration::from_millis(300)).await, Shutdown::TimedOut);
+    }
+}
+
+case! {
+    browser_skip = "browsers drop messages that arrive after close() (WHATWG WebSockets spec)";
+    async fn messages_after_our_close_reach_recv_in_order_then_none(peer) {
+        let mut client = connect(peer, "/close-after-messages?n=5&gap_ms=20").await;
+        let sender = client.sender();
+        let receive = async {
+            let mut got = Vec::new();
+            while let Some(message) = client.recv().await {
+                got.push(message.unwrap().as_text().unwrap().to_owned());
+            }
+            got
+        };
+        let (outcome, got) = futures_util::join!(sender.shutdown(GENEROUS), receive);
+        assert!(outcome.is_clean(), "{outcome:?}");
+        let expected: Vec<String> = (1..=5).map(|i| format!("after-close {i}")).collect();
+        assert_eq!(got, expected);
+    }
+}
+
+case! {
+    async fn concurrent_shutdowns_send_one_close_and_share_the_outcome(peer) {
+        let id = unique_id("ten");
+        let client = connect(peer, &format!("/close-delay?ms=100&id={id}")).await;
+        let senders: Vec<_> = (0..10).map(|_| client.sender()).collect();
+        let outcomes = join_all(senders.iter().map(|s| s.shutdown(GENEROUS))).await;
+        assert!(outcomes[0].is_clean(), "{:?}", outcomes[0]);
+        assert!(outcomes.iter().all(|o| *o == outcomes[0]), "{outcomes:?}");
+        assert_eq!(client.shutdown(GENEROUS).await, outcomes[0], "a repeated call differs");
+        assert!(matches!(client.send(Message::text("late")).await, Err(Error::Closed)));
+        let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+        assert_eq!(report.close_frames_received, 1);
+    }
+}
+
+case! {
+    async fn send_after_shutdown_started_is_an_error(peer) {
+        let client = connect(peer, "/never-close").await;
+        let sender = client.sender();
+        let shutdown = sender.shutdown(Duration::from_millis(200));
+        let late = async { client.send(Message::text("late")).await };
+        let (outcome, late) = futures_util::join!(shutdown, late);
+        assert_eq!(outcome, Shutdown::TimedOut);
+        assert!(matches!(late, Err(Error::Closed)), "{late:?}");
+        assert!(matches!(sender.send(Message::text("later")).await, Err(Error::Closed)));
+    }
+}
+
+case! {
+    async fn peer_closing_first_is_echoed_and_reported(peer) {
+        let id = unique_id("first");
+        let mut client = connect(peer, &format!("/close-first?code=4001&reason=bye&after_ms=50&id={id}")).await;
+        assert!(client.recv().await.is_none());
+        assert!(client.recv().await.is_none(), "the stream is fused");
+        let report = peer.wait(&id, Until::ClientClose, GENEROUS).await;
+        assert_eq!(report.client_close, Some((Some(4001), "bye".into())));
+        assert_eq!(client.shutdown(GENEROUS).await, Shutdown::Clean(frame(4001, "bye")));
+        assert!(matches!(client.send(Message::text("x")).await, Err(Error::Closed)));
+    }
+}
+
+case! {
+    async fn peer_close_without_status_reports_1005(peer) {
+        let mut client = connect(peer, "/close-first").await;
+        assert!(client.recv().await.is_none());
+        assert_eq!(client.shutdown(GENEROUS).await, Shutdown::Clean(CloseFrame::no_status()));
+    }
+}
+
+case! {
+    async fn dropping_the_client_closes_with_1000(peer) {
+        let id = unique_id("drop");
+        let client = connect(peer, &format!("/echo?id={id}")).await;
+        let sender = client.sender();
+        drop(client);
+        let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+        assert_eq!(report.client_close, Some((Some(1000), String::new())));
+        assert_eq!(report.close_frames_received, 1);
+        assert!(matches!(sender.send(Message::text("x")).await, Err(Error::Closed)));
+    }
+}
+
+case! {
+    async fn tcp_dropped_without_close_is_a_lost_connection(peer) {
+        let mut client = connect(peer, "/drop?after_ms=100").await;
+        match client.recv().await {
+            Some(Err(Error::ConnectionLost(_))) => {}
+            other => panic!("expected ConnectionLost, got {other:?}"),
+        }
+        assert!(client.recv().await.is_none());
+        assert!(matches!(client.shutdown(GENEROUS).await, Shutdown::Abnormal(_)));
+    }
+}
+
+case! {
+    async fn close_now_drops_the_connection_without_a_handshake(peer) {
+        let id = unique_id("now");
+        let mut client = connect(peer, &format!("/echo?id={id}")).await;
+        client.close_now();
+        assert!(client.recv().await.is_none());
+        assert!(matches!(client.shutdown(GENEROUS).await, Shutdown::Abnormal(_)));
+        let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+        if !IN_BROWSER {
+            // The browser's close() always sends a Close frame; natively TCP is just closed.
+            assert_eq!(report.close_frames_received, 0);
+        }
+    }
+}
+
+// --- Bad input -----------------------------------------------------------------------------
+
+case! {
+    async fn invalid_close_codes_and_reasons_are_errors_and_send_nothing(peer) {
+        let id = unique_id("codes");
+        let mut client = connect(peer, &format!("/echo?id={id}")).await;
+        for code in [999u16, 5000] {
+            assert!(matches!(CloseCode::try_from(code), Err(Error::InvalidCloseCode { .. })));
+        }
+        for code in [1005u16, 1006, 1015] {
+            let result = client.close(frame(code, ""), GENEROUS).await;
+            match result {
+                Err(error @ Error::InvalidCloseCode { .. }) => {
+                    assert!(error.to_string().contains(&code.to_string()), "{error}");
+                }
+                other => panic!("code {code}: expected InvalidCloseCode, got {other:?}"),
+            }
+        }
+        let long = frame(4000, &"x".repeat(124));
+        assert!(matches!(
+            client.close(long, GENEROUS).await,
+            Err(Error::CloseReasonTooLong { len: 124 })
+        ));
+        // Nothing was sent: the connection still works.
+        client.send(Message::text("still open")).await.unwrap();
+        assert_eq!(next_text(&mut client).await, "still open");
+        assert_eq!(peer.report(&id).await.close_frames_received, 0);
+    }
+}
+
+case! {
+    async fn bad_urls_say_what_to_fix(peer) {
+        let no_scheme = Client::connect("127.0.0.1:9000/echo", Config::default()).await;
+        match no_scheme {
+            Err(error @ Error::InvalidUrl { .. }) => assert!(error.to_string().contains("no scheme")),
+            other => panic!("{other:?}"),
+        }
+        let http = Client::connect(&peer.url("/echo").replace("ws://", "http://"), Config::default()).await;
+        match http {
+            Err(error @ Error::InvalidUrl { .. }) => assert!(error.to_string().contains("ws://")),
+            other => panic!("{other:?}"),
+        }
+        let unresolvable = Client::connect("ws://no-such-host.invalid/", Config::default()).await;
+        assert!(matches!(unresolvable, Err(Error::Connect { .. })), "{unresolvable:?}");
+        let refused = Client::connect("ws://127.0.0.1:1/", Config::default()).await;
+        match refused {
+            Err(error @ Error::Connect { .. }) => {
+                if !IN_BROWSER {
+                    assert!(error.to_string().contains("refused"), "{error}");
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+case! {
+    async fn refused_upgrade_is_reported(peer) {
+        let result = Client::connect(&peer.url("/refuse?status=403"), Config::default()).await;
+        match result {
+            Err(Error::UpgradeRefused { status, .. }) => assert_eq!(status, 403),
+            // Browsers do not expose the HTTP status of a failed upgrade.
+            Err(Error::Connect { .. }) if IN_BROWSER => {}
+            other => panic!("expected the upgrade to be refused, got {other:?}"),
+        }
+    }
+}
+
+case! {
+    async fn oversized_message_is_an_error_not_a_panic(peer) {
+        let config = Config::default().max_message_size(1000);
+        let mut client = connect_with(peer, "/push?count=1&size=5000&binary=1", config).await;
+        match client.recv().await {
+            Some(Err(Error::MessageTooLarge { max, .. })) => assert_eq!(max, 1000),
+            other => panic!("expected MessageTooLarge, got {other:?}"),
+        }
+        assert!(client.recv().await.is_none());
+    }
+}
+
+// --- Liveness --------------------------------------------------------------------------------
+
+case! {
+    async fn half_open_connection_is_detected_by_the_heartbeat(peer) {
+        let config = Config::default()
+            .keepalive(Duration::from_millis(100), Duration::from_millis(300))
+            .heartbeat(Message::text("heartbeat"));
+        let mut client = connect_with(peer, "/half-open", config).await;
+        let watch = Stopwatch::start();
+        match client.recv().await {
+            Some(Err(Error::PongTimeout(_))) => {}
+            other => panic!("expected PongTimeout, got {other:?}"),
+        }
+        assert!(watch.elapsed() < GENEROUS);
+        assert!(client.recv().await.is_none());
+        assert!(matches!(client.shutdown(GENEROUS).await, Shutdown::Abnormal(_)));
+    }
+}
+
+case! {
+    async fn heartbeat_answered_keeps_the_connection_alive(peer) {
+        let config = Config::default()
+            .keepalive(Duration::from_millis(50), Duration::from_millis(400))
+            .heartbeat(Message::text("heartbeat"));
+        let mut client = connect_with(peer, "/echo", config).await;
+        // The echo server answers every heartbeat; they arrive as messages.
+        for _ in 0..5 {
+            assert_eq!(next_text(&mut client).await, "heartbeat");
+        }
+        assert!(client.shutdown(GENEROUS).await.is_clean());
+    }
+}
+
+case! {
+    async fn idle_connection_is_closed(peer) {
+        let config = Config::default().idle_timeout(Duration::from_millis(300));
+        let mut client = connect_with(peer, "/half-open", config).await;
+        match client.recv().await {
+            Some(Err(Error::IdleTimeout(timeout))) => assert_eq!(timeout, Duration::from_millis(300)),
+            other => panic!("expected IdleTimeout, got {other:?}"),
+        }
+        assert!(client.recv().await.is_none());
+    }
+}

@@ -1,0 +1,99 @@
+//! What the behavioural suite needs from its target: the test server, timers and clocks.
+//!
+//! Natively the server runs in-process (one per test, on port 0); in the browser it is a
+//! separate process started by the test command, whose port is compiled in through
+//! `WSCLIENT_TEST_SERVER_PORT`. Both read the server's reports over HTTP, so the cases
+//! see the same thing on both targets.
+
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test binary uses a different part"
+)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde::Deserialize;
+
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+mod native;
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub use native::*;
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod browser;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub use browser::*;
+
+/// What the test server observed on one connection (a subset of its JSON report).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Report {
+    pub id: String,
+    pub handshake_done: bool,
+    pub messages_received: u64,
+    pub first_messages: Vec<String>,
+    pub sequence: Sequence,
+    pub close_frames_received: u32,
+    pub client_close: Option<(Option<u16>, String)>,
+    pub close_sent: Option<(Option<u16>, String)>,
+    pub frames_after_close: u32,
+    pub tcp_closed_by_client: bool,
+    pub tcp_closed: bool,
+    pub protocol_error: Option<String>,
+}
+
+/// The server's per-task ordering check over `"<task>:<seq>"` messages.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(default)]
+pub struct Sequence {
+    pub tasks: u32,
+    pub violations: u64,
+    pub malformed: u64,
+}
+
+/// The report field `Peer::wait` waits for.
+#[derive(Debug, Clone, Copy)]
+pub enum Until {
+    HandshakeDone,
+    ClientClose,
+    TcpClosed,
+}
+
+impl Until {
+    fn as_query(self) -> &'static str {
+        match self {
+            Until::HandshakeDone => "handshake_done",
+            Until::ClientClose => "client_close",
+            Until::TcpClosed => "tcp_closed",
+        }
+    }
+}
+
+/// A connection id unique within this test binary, for the server's reports.
+pub fn unique_id(name: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{name}-{}-{}",
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        random_suffix()
+    )
+}
+
+fn report_path(id: &str, until: Option<Until>, timeout_ms: u64) -> String {
+    match until {
+        Some(until) => format!(
+            "/report?id={id}&wait={}&timeout_ms={timeout_ms}",
+            until.as_query()
+        ),
+        None => format!("/report?id={id}"),
+    }
+}
+
+fn parse_report(body: &str) -> Report {
+    match serde_json::from_str::<Option<Report>>(body) {
+        Ok(Some(report)) => report,
+        Ok(None) => Report::default(),
+        Err(error) => panic!("the test server's report is not JSON ({error}): {body}"),
+    }
+}
