@@ -19,14 +19,14 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use futures_util::{SinkExt, StreamExt};
 use support::{IN_BROWSER, Peer, Stopwatch, Until, unique_id};
-use wsclient::{Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown, WsClient};
+use wsclient::{Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// Declares one case for both targets.
 macro_rules! case {
-    (browser_skip = $why:literal; async fn $name:ident($peer:ident) $body:block) => {
+    (browser_skip = $why:tt; async fn $name:ident($peer:ident) $body:block) => {
         #[cfg_attr(
             not(all(target_arch = "wasm32", target_os = "unknown")),
             tokio::test(flavor = "multi_thread", worker_threads = 2)

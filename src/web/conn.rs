@@ -249,8 +249,8 @@ impl Conn {
                 let ws = state.socket.as_ref().map(|socket| socket.ws().clone());
                 drop(state);
                 if let (Some(message), Some(ws)) = (heartbeat, ws) {
-                    // Sent at once, ahead of senders waiting for backpressure: it is tiny,
-                    // and late it would prove nothing.
+                    // Sent at once, not behind senders waiting for backpressure: it is
+                    // tiny, and its answer deadline is already running.
                     if let Err(thrown) = send(&ws, &message) {
                         tracing::debug!(error = %JsError::from_js(&thrown), "heartbeat not sent");
                     }

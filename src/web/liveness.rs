@@ -138,7 +138,7 @@ impl Liveness {
             idle.timer = None;
             return Some(Error::IdleTimeout(idle.timeout));
         }
-        let remaining = Duration::from_secs_f64(remaining_ms / 1000.0);
+        let remaining = Duration::try_from_secs_f64(remaining_ms / 1000.0).unwrap_or(idle.timeout);
         idle.timer = Some(schedule(conn, remaining, Check::Idle));
         None
     }

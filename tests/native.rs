@@ -1,0 +1,272 @@
+//! Native-only behaviour: what the browser has no counterpart for (Ping frames, headers,
+//! TLS roots, tokio tasks, `Send` futures). The shared cases are in `behaviour.rs`.
+
+#![cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::{Peer, Until, unique_id};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use wsclient::{Client, Config, Error, Message, Shutdown};
+
+const GENEROUS: Duration = Duration::from_secs(5);
+
+async fn connect_with(peer: &Peer, path: &str, config: Config) -> Client {
+    Client::connect(&peer.url(path), config).await.unwrap()
+}
+
+#[tokio::test]
+async fn ping_frames_detect_a_half_open_connection() {
+    let peer = Peer::start().await;
+    let config =
+        Config::default().keepalive(Duration::from_millis(100), Duration::from_millis(300));
+    let mut client = connect_with(&peer, "/half-open", config).await;
+    match client.recv().await {
+        Some(Err(error @ Error::PongTimeout(_))) => {
+            assert!(
+                error.to_string().contains("did not answer a ping"),
+                "{error}"
+            );
+        }
+        other => panic!("expected PongTimeout, got {other:?}"),
+    }
+    assert!(client.recv().await.is_none());
+}
+
+#[tokio::test]
+async fn answered_pings_keep_a_quiet_connection_open() {
+    let peer = Peer::start().await;
+    let config = Config::default().keepalive(Duration::from_millis(50), Duration::from_millis(300));
+    let mut client = connect_with(&peer, "/echo", config).await;
+    // Twelve ping intervals with no message: the pongs alone keep it alive.
+    let quiet = tokio::time::timeout(Duration::from_millis(600), client.recv()).await;
+    assert!(quiet.is_err(), "recv returned {quiet:?}");
+    client.send(Message::text("still here")).await.unwrap();
+    let echoed = client.recv().await.unwrap().unwrap();
+    assert_eq!(echoed.as_text(), Some("still here"));
+    assert!(client.shutdown(GENEROUS).await.is_clean());
+}
+
+#[tokio::test]
+async fn connect_timeout_bounds_a_server_that_never_answers_the_upgrade() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let silent = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut sink = Vec::new();
+        let _ = socket.read_to_end(&mut sink).await;
+    });
+    let config = Config::default().connect_timeout(Duration::from_millis(200));
+    let result = Client::connect(&format!("ws://127.0.0.1:{port}/"), config).await;
+    match result {
+        Err(error @ Error::ConnectTimeout { .. }) => {
+            assert!(error.to_string().contains("200ms"), "{error}");
+        }
+        other => panic!("expected ConnectTimeout, got {other:?}"),
+    }
+    silent.abort();
+}
+
+#[tokio::test]
+async fn custom_headers_are_sent_and_invalid_ones_refused() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut head = vec![0u8; 4096];
+        let n = socket.read(&mut head).await.unwrap();
+        let _ = socket
+            .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            .await;
+        String::from_utf8_lossy(&head[..n]).to_lowercase()
+    });
+    let config = Config::default().header("Authorization", "Bearer t0ken");
+    let result = Client::connect(&format!("ws://127.0.0.1:{port}/"), config).await;
+    assert!(
+        matches!(result, Err(Error::UpgradeRefused { status: 400, .. })),
+        "{result:?}"
+    );
+    let request = server.await.unwrap();
+    assert!(request.contains("authorization: bearer t0ken"), "{request}");
+
+    let bad = Config::default().header("Bad Name", "x");
+    let result = Client::connect(&format!("ws://127.0.0.1:{port}/"), bad).await;
+    assert!(
+        matches!(result, Err(Error::InvalidHeader { .. })),
+        "{result:?}"
+    );
+    let bad = Config::default().protocol("has space");
+    let result = Client::connect(&format!("ws://127.0.0.1:{port}/"), bad).await;
+    assert!(
+        matches!(result, Err(Error::InvalidHeader { .. })),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn upgrade_refusal_carries_status_and_body() {
+    let peer = Peer::start().await;
+    match Client::connect(&peer.url("/refuse?status=403"), Config::default()).await {
+        Err(error @ Error::UpgradeRefused { status: 403, .. }) => {
+            assert!(error.to_string().contains("HTTP 403"), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn connecting_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let result =
+        futures_executor::block_on(Client::connect("ws://127.0.0.1:1/", Config::default()));
+    assert!(matches!(result, Err(Error::Environment(_))), "{result:?}");
+}
+
+#[test]
+fn dropping_the_client_leaves_no_task_running() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    // The server runs on its own runtime so that only the client's tasks are counted.
+    let server_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let peer = server_runtime.block_on(Peer::start());
+    let id = unique_id("tasks");
+    runtime.block_on(async {
+        let before = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
+        let client = Client::connect(&peer.url(&format!("/echo?id={id}")), Config::default())
+            .await
+            .unwrap();
+        client.send(Message::text("x")).await.unwrap();
+        let sender = client.sender();
+        drop(client);
+        let mut alive = usize::MAX;
+        for _ in 0..100 {
+            alive = tokio::runtime::Handle::current()
+                .metrics()
+                .num_alive_tasks();
+            if alive == before {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(alive, before, "the connection task outlived the client");
+        assert!(matches!(
+            sender.send(Message::text("x")).await,
+            Err(Error::Closed)
+        ));
+        assert!(sender.is_closed());
+    });
+    let report = server_runtime.block_on(peer.wait(&id, Until::TcpClosed, GENEROUS));
+    assert_eq!(report.client_close, Some((Some(1000), String::new())));
+}
+
+#[tokio::test]
+async fn shutdown_from_a_spawned_task_through_a_sender() {
+    let peer = Peer::start().await;
+    let mut client = connect_with(&peer, "/close-delay?ms=50", Config::default()).await;
+    let sender = client.sender();
+    let closer = tokio::spawn(async move { sender.shutdown(GENEROUS).await });
+    assert!(client.recv().await.is_none());
+    assert!(matches!(closer.await.unwrap(), Shutdown::Clean(_)));
+}
+
+#[tokio::test]
+async fn futures_and_handles_are_send() {
+    fn send<T: Send>(_: &T) {}
+    let peer = Peer::start().await;
+    let mut client = connect_with(&peer, "/echo", Config::default()).await;
+    let sender = client.sender();
+    send(&client.send(Message::text("a")));
+    send(&sender.send(Message::text("a")));
+    send(&sender.shutdown(GENEROUS));
+    send(&client.recv());
+    send(&Client::connect("ws://127.0.0.1:1/", Config::default()));
+    send(&sender);
+}
+
+/// A `wss://` echo server with a certificate of its own making.
+async fn tls_echo_server() -> (u16, String) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert_pem = certified.cert.pem();
+    let key =
+        rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
+    let tls = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                use futures_util::{SinkExt, StreamExt};
+                let Ok(tls) = acceptor.accept(socket).await else {
+                    return;
+                };
+                let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await else {
+                    return;
+                };
+                while let Some(Ok(message)) = ws.next().await {
+                    if message.is_text() || message.is_binary() {
+                        let _ = ws.send(message).await;
+                    }
+                }
+            });
+        }
+    });
+    (port, cert_pem)
+}
+
+#[tokio::test]
+async fn wss_with_a_custom_root_certificate() {
+    let (port, cert_pem) = tls_echo_server().await;
+    let url = format!("wss://localhost:{port}/");
+
+    let untrusted = Client::connect(&url, Config::default()).await;
+    assert!(
+        matches!(untrusted, Err(Error::Connect { .. })),
+        "{untrusted:?}"
+    );
+
+    let config = Config::default().root_certificate_pem(cert_pem);
+    let mut client = Client::connect(&url, config).await.unwrap();
+    client.send(Message::text("over tls")).await.unwrap();
+    assert_eq!(
+        client.recv().await.unwrap().unwrap().as_text(),
+        Some("over tls")
+    );
+    assert!(client.shutdown(GENEROUS).await.is_clean());
+}
+
+#[tokio::test]
+async fn invalid_root_certificate_is_a_clear_error() {
+    let config = Config::default().root_certificate_pem(
+        "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+    );
+    let result = Client::connect("wss://localhost:1/", config).await;
+    match result {
+        Err(error @ Error::Connect { .. }) => {
+            assert!(error.to_string().contains("root certificate"), "{error}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
