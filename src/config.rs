@@ -82,7 +82,8 @@ pub struct Config {
 
     /// The largest message accepted from the peer, in bytes; a larger one ends the
     /// connection with [`Error::MessageTooLarge`](crate::Error::MessageTooLarge) and close
-    /// code 1009. Default: 64 MiB. `None` means no limit.
+    /// code 1009 (4009 in the browser, which may not send 1009). Default: 64 MiB.
+    /// `None` means no limit.
     pub max_message_size: Option<usize>,
 }
 

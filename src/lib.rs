@@ -73,8 +73,12 @@
 //! - **No headers, no custom roots.** The browser sends its own headers and trusts its own
 //!   store; [`Config::header`] and [`Config::root_certificate_pem`] fail with
 //!   [`Error::Unsupported`] instead of being ignored.
-//! - **No upgrade status.** A refused upgrade is reported as [`Error::Connect`]: the
-//!   browser does not expose the HTTP status.
+//! - **No upgrade status, no protocol details.** A refused upgrade is reported as
+//!   [`Error::Connect`] and a peer's protocol violation as [`Error::ConnectionLost`]: the
+//!   browser reports neither the HTTP status nor what went wrong (only an unclean close, 1006).
+//! - **Giving up locally.** When the page ends a connection itself (heartbeat unanswered,
+//!   idle timeout) it closes with 4000, and with 4009 for a message over
+//!   [`Config::max_message_size`], since browsers may not send 1001–2999 (natively: 1009).
 //! - **Backpressure** uses `bufferedAmount` ([`Config::buffered_amount_high_water`]);
 //!   received messages cannot be paused and are buffered until `recv` takes them.
 //! - Handles are not `Send` (JavaScript values live on one thread); see [`MaybeSend`].
