@@ -20,7 +20,7 @@ for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done
 WSCLIENT_TEST_SERVER_PORT=$(cat "$port_file") \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 CHROMEDRIVER=/usr/bin/chromedriver \
-WASM_BINDGEN_TEST_TIMEOUT=60 \
+WASM_BINDGEN_TEST_TIMEOUT=300 \
     cargo test -p wsclient --target wasm32-unknown-unknown
 kill "$server_pid" 2>/dev/null || true
 

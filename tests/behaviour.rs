@@ -463,3 +463,29 @@ case! {
         assert!(client.recv().await.is_none());
     }
 }
+
+// --- Connecting ------------------------------------------------------------------------------
+
+case! {
+    async fn connect_timeout_bounds_a_server_that_never_answers(peer) {
+        let id = unique_id("stall");
+        let timeout = Duration::from_millis(300);
+        let config = Config::default().connect_timeout(timeout);
+        let watch = Stopwatch::start();
+        let result = Client::connect(&peer.url(&format!("/stall?id={id}")), config).await;
+        let took = watch.elapsed();
+        match result {
+            Err(error @ Error::ConnectTimeout { timeout: reported, .. }) => {
+                assert_eq!(reported, timeout);
+                assert!(error.to_string().contains("300ms"), "{error}");
+            }
+            other => panic!("expected ConnectTimeout, got {other:?}"),
+        }
+        assert!(took >= timeout, "gave up before the timeout: {took:?}");
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+        // The server got the upgrade request and never answered it; the client then hung up.
+        let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+        assert!(!report.handshake_done, "the stall server answered the upgrade");
+        assert!(report.tcp_closed_by_client, "the client left the stalled connection open");
+    }
+}

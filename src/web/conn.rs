@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -33,6 +34,15 @@ const GIVING_UP: u16 = 4000;
 /// What the page sends for a message over `Config::max_message_size`: the private-use
 /// mirror of 1009 ("message too big"), which browsers may not send.
 const TOO_BIG: u16 = 4009;
+
+/// How many [`Conn`]s exist (see [`live_connections`](super::live_connections)). An
+/// atomic only to be a plain `static`; the page has one thread.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many connection states exist right now.
+pub(super) fn live() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
 
 /// One connection: its socket, its received messages, its closing handshake.
 pub(super) struct Conn {
@@ -90,6 +100,7 @@ impl Conn {
             high_water: config.buffered_amount_high_water,
             max_message_size: config.max_message_size,
         });
+        LIVE.fetch_add(1, Ordering::Relaxed);
         let socket = Socket::attach(ws, &Rc::downgrade(&conn));
         conn.state.borrow_mut().socket = Some(socket);
         conn
@@ -450,6 +461,12 @@ impl Conn {
             conn: Rc::clone(self),
             id: None,
         }
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

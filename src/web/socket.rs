@@ -5,6 +5,7 @@
 //! ours left attached and cannot call back into a connection that is gone.
 
 use std::rc::Weak;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -14,6 +15,16 @@ use super::conn::Conn;
 
 /// `WebSocket.CLOSING`: the closing handshake has started.
 const CLOSING: u16 = 2;
+
+/// How many [`Socket`]s exist: sockets with our handlers attached (see
+/// [`live_sockets`](super::live_sockets)). An atomic only to be a plain `static`; the page
+/// has one thread.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many sockets of this page have our handlers attached right now.
+pub(super) fn live() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
 
 /// A `WebSocket` with our four handlers attached.
 pub(super) struct Socket {
@@ -69,6 +80,7 @@ impl Socket {
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        LIVE.fetch_add(1, Ordering::Relaxed);
         Self {
             ws,
             _on_open: on_open,
@@ -90,6 +102,7 @@ impl Drop for Socket {
         self.ws.set_onmessage(None);
         self.ws.set_onerror(None);
         self.ws.set_onclose(None);
+        LIVE.fetch_sub(1, Ordering::Relaxed);
         if self.ws.ready_state() < CLOSING {
             // `close()` without a code never throws; there is nothing to do if it did.
             if let Err(error) = self.ws.close() {

@@ -27,6 +27,8 @@ const CLOSE_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 const LINGER: Duration = Duration::from_secs(2);
 /// How long `/half-open` keeps a silent connection.
 const HALF_OPEN_LIMIT: Duration = Duration::from_secs(60);
+/// How long `/stall` keeps a connection whose upgrade it never answers.
+const STALL_LIMIT: Duration = Duration::from_secs(60);
 /// Safety net for `/never-close` in the long-running binary.
 const NEVER_CLOSE_LIMIT: Duration = Duration::from_secs(600);
 /// Flush the write buffer once it holds this much (large pushes).
@@ -81,6 +83,8 @@ pub(crate) enum Route {
     WebSocket(Mode),
     /// Refuse the upgrade with this HTTP status.
     Refuse(u16),
+    /// Never answer the upgrade request (`/stall`).
+    Stall,
 }
 
 fn millis(q: &Query, name: &str) -> Result<Option<Duration>, String> {
@@ -126,6 +130,7 @@ pub(crate) fn route(path: &str, q: &Query) -> Result<Option<Route>, String> {
         "/slow-read" => Mode::SlowRead {
             delay: millis(q, "ms")?.unwrap_or(Duration::from_millis(10)),
         },
+        "/stall" => return Ok(Some(Route::Stall)),
         "/refuse" => {
             let status = q.num::<u16>("status")?.unwrap_or(403);
             if !(200..=599).contains(&status) {
@@ -136,6 +141,24 @@ pub(crate) fn route(path: &str, q: &Query) -> Result<Option<Route>, String> {
         _ => return Ok(None),
     };
     Ok(Some(Route::WebSocket(mode)))
+}
+
+/// `/stall`: the upgrade request has been read and is never answered. Reads (and drops)
+/// whatever else arrives until the client closes the connection or [`STALL_LIMIT`]
+/// passes. `true` if the client closed it.
+pub(crate) async fn stall(stream: &mut TcpStream) -> bool {
+    let mut sink = [0u8; 4096];
+    let read_until_eof = async {
+        loop {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(STALL_LIMIT, read_until_eof)
+        .await
+        .is_ok()
 }
 
 /// The `i`-th (1-based) message of `/push`.
@@ -676,6 +699,7 @@ mod tests {
             Ok(Some(Route::WebSocket(Mode::Echo)))
         );
         assert_eq!(route_of("/nope", ""), Ok(None));
+        assert_eq!(route_of("/stall", "id=s"), Ok(Some(Route::Stall)));
         assert_eq!(route_of("/refuse", ""), Ok(Some(Route::Refuse(403))));
         assert_eq!(
             route_of("/refuse", "status=401"),

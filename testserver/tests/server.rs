@@ -416,6 +416,44 @@ async fn half_open_never_answers() {
 }
 
 #[tokio::test]
+async fn stall_never_answers_the_upgrade() {
+    let server = TestServer::start().await.unwrap();
+    let attempt = timeout(
+        Duration::from_millis(300),
+        connect_async(server.url("/stall?id=st")),
+    )
+    .await;
+    assert!(attempt.is_err(), "expected no answer, got {attempt:?}");
+    let r = server.report("st").unwrap();
+    assert_eq!(r.mode, "stall");
+    assert!(!r.handshake_done);
+    assert!(!r.tcp_closed, "the server gave up on a stalled upgrade");
+    // The attempt above was dropped, which closes its TCP connection.
+    let r = closed(&server, "st").await;
+    assert!(r.tcp_closed_by_client, "{r:#?}");
+    assert!(!r.handshake_done);
+
+    // A raw client sees no byte either, and the connection stays open until it leaves.
+    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+    stream
+        .write_all(
+            b"GET /stall?id=st2 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\
+              Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+              Sec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let waited = timeout(Duration::from_millis(300), stream.read(&mut byte)).await;
+    assert!(waited.is_err(), "expected silence, got {waited:?}");
+    assert_eq!(server.connections_open(), 1);
+    drop(stream);
+    let r = closed(&server, "st2").await;
+    assert!(r.tcp_closed_by_client);
+    server.wait_no_connections(LONG).await.unwrap();
+}
+
+#[tokio::test]
 async fn shutdown_closes_everything() {
     let server = TestServer::start().await.unwrap();
     let mut a = connect(&server, "/never-close").await;
