@@ -44,6 +44,20 @@ pub(super) struct Driver {
     /// How long to wait for the server to end TCP once the handshake is over.
     linger: Duration,
     close: CloseState,
+    /// The peer broke the protocol; the connection is failed once `recv` has taken what
+    /// came before the violation and the answers already queued went out.
+    failing: Option<Failing>,
+}
+
+struct Failing {
+    /// The Close to send: 1002, 1007 or 1009.
+    frame: CloseFrame,
+    why: String,
+    /// Bounds both the wait for `recv` and the writing of the queue and the Close.
+    deadline: Pin<Box<Sleep>>,
+    /// `recv` has taken the error (or the wait is over): the queue is closed and the Close
+    /// goes out after what it holds.
+    started: bool,
 }
 
 #[derive(Default)]
@@ -91,6 +105,7 @@ impl Driver {
             liveness,
             linger,
             close: CloseState::default(),
+            failing: None,
         }
     }
 
@@ -106,7 +121,12 @@ impl Driver {
         let (frame, deadline) = (requests.close.clone(), requests.deadline);
         drop(requests);
         if let Some(frame) = frame {
-            if self.close.frame.is_none() {
+            if let Some(failing) = &mut self.failing {
+                // Closing while a failure is pending: send the failure's code, now.
+                failing.started = true;
+                self.outgoing.close();
+                self.close.frame = Some(failing.frame.clone());
+            } else if self.close.frame.is_none() {
                 // No new messages from now on; those already queued still go out first.
                 self.outgoing.close();
                 self.close.frame = Some(frame);
@@ -223,7 +243,11 @@ impl Driver {
             };
             let message = match item {
                 Ok(message) => message,
-                Err(error) => return Poll::Ready(self.read_failed(error)),
+                Err(error) => match self.read_failed(error) {
+                    Some(end) => return Poll::Ready(end),
+                    // Failing: stop reading, the peer's data is not processed any more.
+                    None => return Poll::Pending,
+                },
             };
             self.liveness.saw_traffic();
             match message {
@@ -258,54 +282,88 @@ impl Driver {
         )
     }
 
-    fn read_failed(&mut self, error: WsError) -> End {
+    /// A read error. A protocol violation (the socket still works) starts failing the
+    /// connection and returns `None`; anything else ends it at once.
+    fn read_failed(&mut self, error: WsError) -> Option<End> {
         if self.close.peer_closed {
             // The handshake is complete; how TCP ends does not matter any more.
-            return End::Finished;
+            return Some(End::Finished);
         }
-        let (close_code, reported) = match error {
-            WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => (
-                Some(CloseCode::MESSAGE_TOO_BIG),
-                Error::MessageTooLarge {
-                    size,
-                    max: max_size,
-                },
-            ),
-            WsError::Utf8(_) => (
-                Some(CloseCode::INVALID_PAYLOAD),
-                Error::Protocol(Box::new(error)),
-            ),
-            WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-                (None, Error::ConnectionLost(Some(Box::new(error))))
-            }
-            WsError::Protocol(_) | WsError::Capacity(_) => (
-                Some(CloseCode::PROTOCOL_ERROR),
-                Error::Protocol(Box::new(error)),
-            ),
-            other => (None, Error::ConnectionLost(Some(Box::new(other)))),
-        };
+        let (close_code, reported) = classify(error);
         let why = format!("{reported}");
-        if let Some(code) = close_code {
-            self.send_failure_close(code, cx_free_reason(&reported));
+        match close_code {
+            Some(code) if self.may_send_data() => {
+                // RFC 6455 7.1.7: fail the connection, sending a Close with the reason. The
+                // messages that arrived before the violation are still delivered, and the
+                // answers the application sends before `recv` reports the error go out
+                // before that Close (Autobahn 3.2, 4.1.3, 5.15...: "echo, then fail").
+                let frame = CloseFrame::new(code, cx_free_reason(&reported));
+                self.shared.inbox.push(Err(reported));
+                self.shared.inbox.end();
+                self.failing = Some(Failing {
+                    frame,
+                    why,
+                    deadline: Box::pin(tokio::time::sleep(self.linger)),
+                    started: false,
+                });
+                None
+            }
+            _ => Some(self.fail(Shutdown::Abnormal(why), Some(reported))),
         }
-        self.fail(Shutdown::Abnormal(why), Some(reported))
     }
 
-    /// Best effort: tell the peer why the connection is failed before dropping it.
-    fn send_failure_close(&mut self, code: CloseCode, reason: &'static str) {
-        if !self.may_send_data() {
-            return;
-        }
-        self.close.sent = true;
-        let frame = WsCloseFrame {
-            code: WsCloseCode::from(code.as_u16()),
-            reason: reason.into(),
+    /// Drives a pending failure: `Ready` when the connection is over.
+    fn poll_failing(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+        let Some(failing) = &mut self.failing else {
+            return Poll::Pending;
         };
-        // Queued in tungstenite's buffer and written if the socket takes it right away;
-        // the connection is being failed, so errors are of no further use.
-        let _ = Pin::new(&mut self.socket).start_send(WsMessage::Close(Some(frame)));
-        let waker = futures_util::task::noop_waker();
-        let _ = Pin::new(&mut self.socket).poll_flush(&mut Context::from_waker(&waker));
+        let expired = failing.deadline.as_mut().poll(cx).is_ready();
+        if !failing.started {
+            if !expired && self.shared.inbox.poll_drained(cx).is_pending() {
+                return Poll::Pending;
+            }
+            failing.started = true;
+            failing
+                .deadline
+                .as_mut()
+                .reset(tokio::time::Instant::now() + self.linger);
+            self.shared.mark_closing();
+            self.outgoing.close();
+            self.close.frame = Some(failing.frame.clone());
+            cx.waker().wake_by_ref(); // write the rest of the queue and the Close
+            return Poll::Pending;
+        }
+        if expired || (self.close.sent && !self.needs_flush) {
+            let why = failing.why.clone();
+            return Poll::Ready(self.fail(Shutdown::Abnormal(why), None));
+        }
+        Poll::Pending
+    }
+}
+
+/// The close code to fail the connection with (`None`: the transport is gone) and the
+/// error `recv` reports.
+fn classify(error: WsError) -> (Option<CloseCode>, Error) {
+    match error {
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => (
+            Some(CloseCode::MESSAGE_TOO_BIG),
+            Error::MessageTooLarge {
+                size,
+                max: max_size,
+            },
+        ),
+        WsError::Utf8(_) => (
+            Some(CloseCode::INVALID_PAYLOAD),
+            Error::Protocol(Box::new(error)),
+        ),
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+            (None, Error::ConnectionLost(Some(Box::new(error))))
+        }
+        WsError::Protocol(_) | WsError::Capacity(_) => (
+            Some(CloseCode::PROTOCOL_ERROR),
+            Error::Protocol(Box::new(error)),
+        ),
+        other => (None, Error::ConnectionLost(Some(Box::new(other)))),
     }
 }
 
@@ -344,14 +402,23 @@ impl Future for Driver {
             }
         }
 
-        if let Err(error) = this.poll_write(cx) {
-            if this.close.peer_closed {
-                return Poll::Ready(());
-            }
-            this.read_failed(error);
+        if let Poll::Ready(End::Finished) = this.poll_failing(cx) {
             return Poll::Ready(());
         }
-        if let Poll::Ready(End::Finished) = this.poll_read(cx) {
+        if let Err(error) = this.poll_write(cx) {
+            if !this.close.peer_closed {
+                let (_, reported) = classify(error);
+                let why = format!("{reported}");
+                this.fail(Shutdown::Abnormal(why), Some(reported));
+            }
+            return Poll::Ready(());
+        }
+        if this.failing.is_some() {
+            // The Close may just have been written and flushed.
+            if let Poll::Ready(End::Finished) = this.poll_failing(cx) {
+                return Poll::Ready(());
+            }
+        } else if let Poll::Ready(End::Finished) = this.poll_read(cx) {
             return Poll::Ready(());
         }
         // Reading may have queued a pong or the echo of the peer's Close.

@@ -71,13 +71,26 @@ impl Inbox {
         }
     }
 
+    /// Ready once `recv` has taken every queued item (or nobody receives any more).
+    pub(super) fn poll_drained(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.state();
+        if state.receiver_gone || state.items.is_empty() {
+            Poll::Ready(())
+        } else {
+            register(&mut state.producer, cx);
+            Poll::Pending
+        }
+    }
+
     /// The next item; `None` after the end.
     pub(super) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Item>> {
         let mut state = self.state();
         let was_full = state.items.len() >= self.capacity;
         match state.items.pop_front() {
             Some(item) => {
-                if was_full {
+                // The connection task waits for room, or (when failing the connection)
+                // for the last item before the end to be taken.
+                if was_full || (state.ended && state.items.is_empty()) {
                     wake(&mut state.producer);
                 }
                 Poll::Ready(Some(item))
