@@ -81,11 +81,8 @@ impl std::fmt::Debug for Driver {
     }
 }
 
-/// Why the task stops.
-enum End {
-    /// The socket is done with: drop it.
-    Finished,
-}
+/// The connection is over: the task ends and drops the socket.
+struct Finished;
 
 impl Driver {
     pub(super) fn new(
@@ -109,7 +106,7 @@ impl Driver {
         }
     }
 
-    fn handle_requests(&mut self, cx: &mut Context<'_>) -> Option<End> {
+    fn handle_requests(&mut self, cx: &mut Context<'_>) -> Option<Finished> {
         let requests = self.shared.poll_requests(cx)?;
         if requests.abort {
             drop(requests);
@@ -145,13 +142,13 @@ impl Driver {
     }
 
     /// Ends the connection without a handshake (or after a failed one).
-    fn fail(&mut self, outcome: Shutdown, error: Option<Error>) -> End {
+    fn fail(&mut self, outcome: Shutdown, error: Option<Error>) -> Finished {
         if let Some(error) = error {
             self.shared.inbox.push(Err(error));
         }
         self.shared.decide(outcome);
         self.shared.inbox.end();
-        End::Finished
+        Finished
     }
 
     /// The handshake is complete: report it and wait a little for the server to end TCP.
@@ -232,7 +229,7 @@ impl Driver {
     }
 
     /// Reads what the peer sent. `Ready` when the connection is over.
-    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Finished> {
         for _ in 0..BUDGET {
             let closing = self.close.frame.is_some() || self.close.peer_closed;
             if !closing && self.shared.inbox.poll_room(cx).is_pending() {
@@ -244,7 +241,7 @@ impl Driver {
             let message = match item {
                 Ok(message) => message,
                 Err(error) => match self.read_failed(error) {
-                    Some(end) => return Poll::Ready(end),
+                    Some(finished) => return Poll::Ready(finished),
                     // Failing: stop reading, the peer's data is not processed any more.
                     None => return Poll::Pending,
                 },
@@ -272,9 +269,9 @@ impl Driver {
 
     /// The stream ended without an error: after a completed handshake that is the server
     /// closing TCP, as it should.
-    fn stream_ended(&mut self) -> End {
+    fn stream_ended(&mut self) -> Finished {
         if self.close.peer_closed {
-            return End::Finished;
+            return Finished;
         }
         self.fail(
             Shutdown::Abnormal("the connection ended without a Close frame".into()),
@@ -284,10 +281,10 @@ impl Driver {
 
     /// A read error. A protocol violation (the socket still works) starts failing the
     /// connection and returns `None`; anything else ends it at once.
-    fn read_failed(&mut self, error: WsError) -> Option<End> {
+    fn read_failed(&mut self, error: WsError) -> Option<Finished> {
         if self.close.peer_closed {
             // The handshake is complete; how TCP ends does not matter any more.
-            return Some(End::Finished);
+            return Some(Finished);
         }
         let (close_code, reported) = classify(error);
         let why = format!("{reported}");
@@ -297,7 +294,7 @@ impl Driver {
                 // messages that arrived before the violation are still delivered, and the
                 // answers the application sends before `recv` reports the error go out
                 // before that Close (Autobahn 3.2, 4.1.3, 5.15...: "echo, then fail").
-                let frame = CloseFrame::new(code, cx_free_reason(&reported));
+                let frame = CloseFrame::new(code, failure_reason(&reported));
                 self.shared.inbox.push(Err(reported));
                 self.shared.inbox.end();
                 self.failing = Some(Failing {
@@ -313,7 +310,7 @@ impl Driver {
     }
 
     /// Drives a pending failure: `Ready` when the connection is over.
-    fn poll_failing(&mut self, cx: &mut Context<'_>) -> Poll<End> {
+    fn poll_failing(&mut self, cx: &mut Context<'_>) -> Poll<Finished> {
         let Some(failing) = &mut self.failing else {
             return Poll::Pending;
         };
@@ -367,7 +364,7 @@ fn classify(error: WsError) -> (Option<CloseCode>, Error) {
     }
 }
 
-fn cx_free_reason(error: &Error) -> &'static str {
+fn failure_reason(error: &Error) -> &'static str {
     match error {
         Error::MessageTooLarge { .. } => "message too big",
         _ => "protocol error",
@@ -380,7 +377,7 @@ impl Future for Driver {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
 
-        if let Some(End::Finished) = this.handle_requests(cx) {
+        if let Some(Finished) = this.handle_requests(cx) {
             return Poll::Ready(());
         }
         if let Some(deadline) = &mut this.close.deadline {
@@ -402,7 +399,7 @@ impl Future for Driver {
             }
         }
 
-        if let Poll::Ready(End::Finished) = this.poll_failing(cx) {
+        if let Poll::Ready(Finished) = this.poll_failing(cx) {
             return Poll::Ready(());
         }
         if let Err(error) = this.poll_write(cx) {
@@ -415,10 +412,10 @@ impl Future for Driver {
         }
         if this.failing.is_some() {
             // The Close may just have been written and flushed.
-            if let Poll::Ready(End::Finished) = this.poll_failing(cx) {
+            if let Poll::Ready(Finished) = this.poll_failing(cx) {
                 return Poll::Ready(());
             }
-        } else if let Poll::Ready(End::Finished) = this.poll_read(cx) {
+        } else if let Poll::Ready(Finished) = this.poll_read(cx) {
             return Poll::Ready(());
         }
         // Reading may have queued a pong or the echo of the peer's Close.
