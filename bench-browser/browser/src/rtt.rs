@@ -1,0 +1,303 @@
+//! Sequential round trips per second: send a 32-byte text message, wait for its echo,
+//! repeat.
+//!
+//! Each run opens a connection, makes one untimed round trip (the connection is open and
+//! every code path has run once), times `n` round trips with `performance.now()`, then
+//! closes. Opening and closing are not timed. The clients take turns: every round runs
+//! each client once, starting with a different one each round, and a first round is
+//! thrown away as a warm-up (JIT, the server's first connections).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
+use wsclient::{Client, Config, Message};
+
+use crate::{js, now_ms, report, say};
+
+/// The message: 32 bytes of text.
+pub const PAYLOAD: &str = "0123456789abcdef0123456789abcdef";
+
+/// The clients compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// `wsclient::Client` (the browser's `WebClient`): `send(..).await`, `recv().await`.
+    Wsclient,
+    /// gloo-net 0.7's `websocket::futures::WebSocket`, through `SinkExt::send` and
+    /// `StreamExt::next`.
+    GlooNet,
+    /// web-sys by hand: Rust closures as `onmessage`/`onclose`, no futures in the loop;
+    /// each echo is copied into a Rust `String`, as an application would.
+    WebSys,
+    /// A plain JavaScript loop (`onmessage` sends the next message): no wasm at all.
+    RawJs,
+}
+
+impl Variant {
+    /// All, in the order of the table.
+    pub const ALL: [Variant; 4] = [
+        Variant::Wsclient,
+        Variant::GlooNet,
+        Variant::WebSys,
+        Variant::RawJs,
+    ];
+
+    /// The name in the table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Wsclient => "wsclient (WebClient)",
+            Variant::GlooNet => "gloo-net 0.7",
+            Variant::WebSys => "web-sys by hand",
+            Variant::RawJs => "raw JS WebSocket",
+        }
+    }
+
+    /// Runs `n` timed round trips against `url`; returns their milliseconds.
+    ///
+    /// # Errors
+    /// The connection failed or an echo was wrong.
+    pub async fn run(self, url: &str, n: u32) -> Result<f64, String> {
+        match self {
+            Variant::Wsclient => wsclient_rtt(url, n).await,
+            Variant::GlooNet => gloo_rtt(url, n).await,
+            Variant::WebSys => websys_rtt(url, n).await,
+            Variant::RawJs => {
+                let elapsed = JsFuture::from(js::raw_rtt(url, n, PAYLOAD))
+                    .await
+                    .map_err(|e| js_text(&e))?;
+                elapsed
+                    .as_f64()
+                    .ok_or_else(|| "rawRtt resolved with no number".to_owned())
+            }
+        }
+    }
+}
+
+/// Runs the benchmark and prints the table: `rounds` timed rounds after one warm-up
+/// round, `n` round trips per run.
+///
+/// # Errors
+/// A run failed.
+pub async fn bench(url: &str, n: u32, rounds: usize) -> Result<(), String> {
+    say(&format!(
+        "round trips: {n} per run, {rounds} rounds + 1 warm-up, 32-byte text, {url}"
+    ));
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); Variant::ALL.len()];
+    for round in 0..=rounds {
+        let mut line = format!(
+            "round {round}{}:",
+            if round == 0 { " (warm-up)" } else { "" }
+        );
+        for k in 0..Variant::ALL.len() {
+            let i = (round + k) % Variant::ALL.len();
+            let variant = Variant::ALL[i];
+            let ms = variant
+                .run(url, n)
+                .await
+                .map_err(|e| format!("{}: {e}", variant.name()))?;
+            line.push_str(&format!(
+                " {}={:.0}/s",
+                variant.name(),
+                f64::from(n) * 1000.0 / ms
+            ));
+            if round > 0 {
+                times[i].push(ms);
+            }
+            // Lets the closed connection go before the next one starts.
+            TimeoutFuture::new(50).await;
+        }
+        say(&line);
+    }
+
+    // Throughput relative to the raw JavaScript loop of the same round: the rounds are
+    // close in time, so this cancels most of the drift of a shared machine.
+    let raw = &times[Variant::ALL.len() - 1];
+    report(
+        "rtt|| client | round trips/s (median) | µs per round trip (median) \
+         | slowest–fastest run (round trips/s) | vs raw JS (median of per-round ratios) |",
+    );
+    report("rtt||---|---:|---:|---:|---:|");
+    for (variant, ms) in Variant::ALL.iter().zip(&times) {
+        let med = median(ms);
+        let per_s = |ms: f64| f64::from(n) * 1000.0 / ms;
+        let slowest = ms.iter().copied().fold(f64::MIN, f64::max);
+        let fastest = ms.iter().copied().fold(f64::MAX, f64::min);
+        let ratios: Vec<f64> = raw.iter().zip(ms).map(|(raw, ms)| raw / ms).collect();
+        report(&format!(
+            "rtt|| {} | {:.0} | {:.1} | {:.0}–{:.0} | {:.2}× |",
+            variant.name(),
+            per_s(med),
+            med * 1000.0 / f64::from(n),
+            per_s(slowest),
+            per_s(fastest),
+            median(&ratios),
+        ));
+    }
+    for (variant, ms) in Variant::ALL.iter().zip(&times) {
+        let runs: Vec<String> = ms.iter().map(|ms| format!("{ms:.1}")).collect();
+        report(&format!(
+            "rtt-runs|{}|ms per {n}: {}",
+            variant.name(),
+            runs.join(" ")
+        ));
+    }
+    Ok(())
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        len if len % 2 == 1 => sorted[len / 2],
+        len => (sorted[len / 2 - 1] + sorted[len / 2]) / 2.0,
+    }
+}
+
+fn js_text(value: &JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// One echo, checked.
+fn check(reply: Option<Message>) -> Result<(), String> {
+    match reply {
+        Some(message) if message.as_text().map(str::len) == Some(PAYLOAD.len()) => Ok(()),
+        other => Err(format!("wrong echo: {other:?}")),
+    }
+}
+
+async fn wsclient_rtt(url: &str, n: u32) -> Result<f64, String> {
+    let mut client = Client::connect(url, Config::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut round_trip = async || -> Result<(), String> {
+        client
+            .send(Message::text(PAYLOAD))
+            .await
+            .map_err(|e| e.to_string())?;
+        check(client.recv().await.transpose().map_err(|e| e.to_string())?)
+    };
+    round_trip().await?;
+    let start = now_ms();
+    for _ in 0..n {
+        round_trip().await?;
+    }
+    let elapsed = now_ms() - start;
+    let _ = client.shutdown(Duration::from_secs(2)).await;
+    Ok(elapsed)
+}
+
+async fn gloo_rtt(url: &str, n: u32) -> Result<f64, String> {
+    use gloo_net::websocket::Message as GlooMessage;
+    use gloo_net::websocket::futures::WebSocket as GlooSocket;
+
+    let mut ws = GlooSocket::open(url).map_err(|e| e.to_string())?;
+    let mut round_trip = async || -> Result<(), String> {
+        ws.send(GlooMessage::Text(PAYLOAD.to_owned()))
+            .await
+            .map_err(|e| e.to_string())?;
+        match ws.next().await {
+            Some(Ok(GlooMessage::Text(text))) if text.len() == PAYLOAD.len() => Ok(()),
+            Some(Err(e)) => Err(e.to_string()),
+            _ => Err("wrong echo".to_owned()),
+        }
+    };
+    round_trip().await?;
+    let start = now_ms();
+    for _ in 0..n {
+        round_trip().await?;
+    }
+    let elapsed = now_ms() - start;
+    // gloo-net cannot wait for the closing handshake; `bench` pauses between runs.
+    ws.close(Some(1000), None).map_err(|e| e.to_string())?;
+    Ok(elapsed)
+}
+
+/// The loop state of [`websys_rtt`].
+struct Loop {
+    /// Round trips completed; -1 before the untimed first one.
+    done: i64,
+    start: f64,
+    elapsed: Option<f64>,
+    wrong: Option<String>,
+    settle: Option<(Function, Function)>,
+}
+
+async fn websys_rtt(url: &str, n: u32) -> Result<f64, String> {
+    let ws = WebSocket::new(url).map_err(|e| js_text(&e))?;
+    let state = Rc::new(RefCell::new(Loop {
+        done: -1,
+        start: 0.0,
+        elapsed: None,
+        wrong: None,
+        settle: None,
+    }));
+    let finished = Promise::new(&mut |resolve, reject| {
+        state.borrow_mut().settle = Some((resolve, reject));
+    });
+    let on_open = {
+        let ws = ws.clone();
+        Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            let _ = ws.send_with_str(PAYLOAD);
+        })
+    };
+    let on_message = {
+        let (ws, state) = (ws.clone(), Rc::clone(&state));
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let text = event.data().as_string();
+            let mut state = state.borrow_mut();
+            if text.as_deref().map(str::len) != Some(PAYLOAD.len()) {
+                state.wrong = Some(format!("wrong echo: {text:?}"));
+                let _ = ws.close();
+                return;
+            }
+            state.done += 1;
+            if state.done == 0 {
+                state.start = now_ms();
+            }
+            if state.done == i64::from(n) {
+                state.elapsed = Some(now_ms() - state.start);
+                let _ = ws.close_with_code(1000);
+                return;
+            }
+            drop(state);
+            let _ = ws.send_with_str(PAYLOAD);
+        })
+    };
+    let on_close = {
+        let state = Rc::clone(&state);
+        Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
+            let mut state = state.borrow_mut();
+            let Some((resolve, reject)) = state.settle.take() else {
+                return;
+            };
+            let _ = match (state.elapsed, &state.wrong) {
+                (Some(ms), None) => resolve.call1(&JsValue::NULL, &ms.into()),
+                (_, wrong) => {
+                    let why = wrong.clone().unwrap_or_else(|| "closed early".to_owned());
+                    reject.call1(&JsValue::NULL, &why.into())
+                }
+            };
+        })
+    };
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    let result = JsFuture::from(finished).await;
+    ws.set_onopen(None);
+    ws.set_onmessage(None);
+    ws.set_onclose(None);
+    let elapsed = result.map_err(|e| js_text(&e))?;
+    elapsed.as_f64().ok_or_else(|| "no elapsed time".to_owned())
+}
