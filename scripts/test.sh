@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the native suite, the same behavioural suite in headless Chromium
-# against a test server process, and the Autobahn conformance cases.
+# against a test server process, the browser demo end to end, and the Autobahn
+# conformance cases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,9 @@ CHROMEDRIVER=/usr/bin/chromedriver \
 WASM_BINDGEN_TEST_TIMEOUT=300 \
     cargo test -p wsclient --target wasm32-unknown-unknown
 kill "$server_pid" 2>/dev/null || true
+
+echo "==> the browser demo, end to end (headless Chromium)"
+bash scripts/demo.sh --check
 
 echo "==> Autobahn conformance (native client)"
 bash scripts/autobahn.sh wsclient

@@ -43,6 +43,9 @@
 //!   (`tcp_closed`, `handshake_done`, `client_close`, `close_sent`) or N ms (default
 //!   5000, at most 60000) pass, then answers with the report as it is
 //! - `GET /reports` → every report as a JSON array
+//! - with [`Options::static_dir`] (`--static DIR`), any other `GET` that is not a mode
+//!   path → the file under DIR (`/` → `index.html`; a `..` segment → 403; 404 if missing),
+//!   so a page and the modes it connects to share one origin (the browser demo, `www/`)
 //!
 //! # Example
 //!
@@ -60,6 +63,7 @@
 //! # }
 //! ```
 
+mod files;
 mod frames;
 mod handshake;
 mod http;
@@ -68,6 +72,7 @@ mod report;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -91,6 +96,9 @@ pub struct Options {
     pub port: u16,
     /// Print each finished connection's report to stderr. Default false.
     pub verbose: bool,
+    /// Serve the files of this directory for plain HTTP `GET`s that are not endpoints or
+    /// mode paths (`/` → `index.html`). Default `None`: such requests get 404.
+    pub static_dir: Option<PathBuf>,
 }
 
 impl Options {
@@ -103,6 +111,12 @@ impl Options {
     /// Sets [`Options::verbose`].
     pub fn verbose(mut self, verbose: bool) -> Self {
         self.verbose = verbose;
+        self
+    }
+
+    /// Sets [`Options::static_dir`].
+    pub fn static_dir(mut self, dir: impl Into<Option<PathBuf>>) -> Self {
+        self.static_dir = dir.into();
         self
     }
 }
@@ -131,6 +145,7 @@ impl TestServer {
             listener,
             Arc::clone(&registry),
             options.verbose,
+            options.static_dir.map(Arc::from),
         ));
         Ok(Self {
             addr,
@@ -226,14 +241,20 @@ fn slash(path: &str) -> String {
     }
 }
 
-async fn accept_loop(listener: TcpListener, registry: Arc<Registry>, verbose: bool) {
+async fn accept_loop(
+    listener: TcpListener,
+    registry: Arc<Registry>,
+    verbose: bool,
+    static_dir: Option<Arc<Path>>,
+) {
     let mut tasks = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
                     let guard = registry.connection_guard();
-                    tasks.spawn(handle_connection(stream, Arc::clone(&registry), guard, verbose));
+                    let static_dir = static_dir.clone();
+                    tasks.spawn(handle_connection(stream, Arc::clone(&registry), guard, verbose, static_dir));
                 }
                 // E.g. out of file descriptors: back off briefly instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -248,6 +269,7 @@ async fn handle_connection(
     registry: Arc<Registry>,
     guard: ConnectionGuard,
     verbose: bool,
+    static_dir: Option<Arc<Path>>,
 ) {
     // Tests care about latency, not about packet counts.
     let _ = stream.set_nodelay(true);
@@ -267,6 +289,10 @@ async fn handle_connection(
     let route = match modes::route(&req.path, &req.query) {
         Ok(Some(route)) => route,
         Ok(None) => {
+            if let (false, Some(dir)) = (wants_ws, &static_dir) {
+                let resp = files::serve(dir, &req).await;
+                return http::send_and_close(&mut stream, &resp).await;
+            }
             let msg = format!("unknown path {}", req.path);
             return http::send_and_close(&mut stream, &http::json_error(404, &msg)).await;
         }

@@ -1,12 +1,13 @@
 //! `wsclient-testserver`: the test server as a process, for browser (wasm) tests.
 //!
 //! ```text
-//! wsclient-testserver [--port N] [--port-file PATH] [--exit-on-stdin-close] [--verbose]
+//! wsclient-testserver [--port N] [--port-file PATH] [--static DIR] [--exit-on-stdin-close] [--verbose]
 //! ```
 //!
 //! Prints exactly one line `PORT=NNNNN` to stdout once listening, writes the port to
 //! `--port-file` (atomically, digits only) if given, and runs until SIGTERM/SIGINT (or
-//! until stdin closes, with `--exit-on-stdin-close`).
+//! until stdin closes, with `--exit-on-stdin-close`). With `--static DIR` it also serves
+//! the files of DIR (`/` → `index.html`) on the same port, for the browser demo.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,12 +16,13 @@ use std::process::ExitCode;
 use wsclient_testserver::{Options, TestServer};
 
 const USAGE: &str = "usage: wsclient-testserver [--port N (default 0: any free port)] \
-                     [--port-file PATH] [--exit-on-stdin-close] [--verbose]";
+                     [--port-file PATH] [--static DIR] [--exit-on-stdin-close] [--verbose]";
 
 #[derive(Debug, Default)]
 struct Args {
     port: u16,
     port_file: Option<PathBuf>,
+    static_dir: Option<PathBuf>,
     exit_on_stdin_close: bool,
     verbose: bool,
 }
@@ -45,6 +47,13 @@ fn parse_args() -> Result<Args, String> {
                 args.port = v.parse().map_err(|_| format!("invalid port {v:?}"))?;
             }
             "--port-file" => args.port_file = Some(PathBuf::from(value("a path")?)),
+            "--static" => {
+                let dir = PathBuf::from(value("a directory")?);
+                if !dir.is_dir() {
+                    return Err(format!("--static {}: not a directory", dir.display()));
+                }
+                args.static_dir = Some(dir);
+            }
             "--exit-on-stdin-close" => args.exit_on_stdin_close = true,
             "--verbose" | "-v" => args.verbose = true,
             "--help" | "-h" => {
@@ -97,7 +106,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = Options::default().port(args.port).verbose(args.verbose);
+    let options = Options::default()
+        .port(args.port)
+        .verbose(args.verbose)
+        .static_dir(args.static_dir);
     let server = match TestServer::start_with(options).await {
         Ok(server) => server,
         Err(e) => {

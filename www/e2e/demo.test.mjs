@@ -1,0 +1,207 @@
+// End-to-end check of the browser demo, used as a person would: choose a server
+// behaviour, connect, send, shut down, read the outcome. Runs in headless Chromium
+// against the page served by `wsclient-testserver --static www`.
+//
+//   bash scripts/demo.sh --check          # builds, serves on a free port, runs this
+//   DEMO_URL=http://127.0.0.1:8080/ npm test   # against a demo that is already running
+//
+// Environment: DEMO_URL (required), DEMO_SCREENSHOT (default ../../target/demo.png),
+// CHROMIUM (default /usr/bin/chromium).
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const url = process.env.DEMO_URL;
+const screenshot = resolve(process.env.DEMO_SCREENSHOT ?? resolve(here, "../../target/demo.png"));
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** Every step waits at most this long for the page (ms); the server is local. */
+const STEP = 10_000;
+
+let browser;
+let page;
+/** Page errors and console errors: the demo must produce none. */
+const problems = [];
+
+before(async () => {
+  assert.ok(url, "DEMO_URL is not set: run `bash scripts/demo.sh --check`");
+  browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(STEP);
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    // Chromium itself reports a WebSocket that ends without a closing handshake
+    // ("WebSocket connection to ... failed"): that is the drop case doing its job.
+    if (message.type() === "error" && !message.text().startsWith("WebSocket connection to")) {
+      problems.push(`console error: ${message.text()}`);
+    }
+  });
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]");
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** Picks the server behaviour and the numbers, as a person would. */
+async function choose(mode, { ms, timeout } = {}) {
+  await page.selectOption("#mode", mode);
+  if (ms !== undefined) await page.fill("#param-ms", String(ms));
+  if (timeout !== undefined) await page.fill("#timeout", String(timeout));
+}
+
+async function connect() {
+  await page.click("#connect");
+  await page.waitForSelector('#status[data-state="open"]');
+}
+
+const outcomes = () => page.locator("#log .entry.outcome").count();
+
+/**
+ * Runs `action` (or nothing) and waits for the next outcome: returns the outcome box's
+ * text and class, and the time the log says it took.
+ */
+async function nextOutcome(action = async () => {}) {
+  const seen = await outcomes();
+  await action();
+  await page.waitForFunction(
+    (n) => document.querySelectorAll("#log .entry.outcome").length > n,
+    seen,
+  );
+  const entry = await page.locator("#log .entry.outcome .text").last().textContent();
+  const took = Number(/after (\d+) ms$/.exec(entry)?.[1]);
+  await page.waitForSelector('#status[data-state="idle"]');
+  return {
+    text: await page.textContent("#outcome"),
+    kind: await page.getAttribute("#outcome", "data-outcome"),
+    took,
+    entry,
+  };
+}
+
+/** The texts of the log entries of one kind for the latest connection. */
+async function latest(kind) {
+  return page.evaluate((kind) => {
+    const entries = [...document.querySelectorAll("#log .entry")];
+    const conn = entries.at(-1)?.dataset.conn;
+    return entries
+      .filter((e) => e.dataset.conn === conn && e.dataset.kind === kind)
+      .map((e) => e.querySelector(".text").textContent);
+  }, kind);
+}
+
+describe("the wsclient demo page", () => {
+  it("echo: send, receive, then shutdown() is Clean 1000", async () => {
+    await choose("echo", { timeout: 2000 });
+    assert.match(await page.textContent("#url"), /^ws:\/\/127\.0\.0\.1:\d+\/echo$/);
+    await connect();
+    await page.fill("#message", "hello");
+    await page.click("#send");
+    await page.waitForSelector('#log .entry.received .text:text-is("\\"hello\\"")');
+    const outcome = await nextOutcome(() => page.click("#shutdown"));
+    assert.equal(outcome.text, 'Clean 1000 ""');
+    assert.equal(outcome.kind, "clean");
+    assert.ok(outcome.took < 2000, `a clean close must not wait out the timeout: ${outcome.entry}`);
+    assert.deepEqual(await latest("sent"), ['"hello"']);
+  });
+
+  it("late answer within the timeout: Clean after about N ms", async () => {
+    await choose("close-delay", { ms: 300, timeout: 3000 });
+    await connect();
+    const outcome = await nextOutcome(() => page.click("#shutdown"));
+    assert.equal(outcome.text, 'Clean 1000 ""');
+    assert.ok(outcome.took >= 250 && outcome.took < 3000, outcome.entry);
+  });
+
+  it("messages after our Close are dropped by the browser, still Clean", async () => {
+    await choose("close-after-messages", { timeout: 3000 });
+    await connect();
+    const outcome = await nextOutcome(() => page.click("#shutdown"));
+    assert.equal(outcome.text, 'Clean 1000 ""');
+    // WHATWG: a page gets no messages once it has called close().
+    assert.deepEqual(await latest("received"), []);
+  });
+
+  it("sending while closing is refused on the page, not a panic", async () => {
+    await choose("never-close", { timeout: 800 });
+    await connect();
+    const outcome = nextOutcome(() => page.click("#shutdown"));
+    await page.waitForSelector('#status[data-state="closing"]');
+    await page.click("#send");
+    await page.waitForSelector("#error:not([hidden])");
+    assert.match(await page.textContent("#error"), /send\(\) refused: the connection is closed or closing/);
+    assert.equal((await outcome).text, "TimedOut");
+  });
+
+  it("peer never answers, 500 ms timeout: TimedOut after about 500 ms", async () => {
+    await choose("never-close", { timeout: 500 });
+    await connect();
+    const outcome = await nextOutcome(() => page.click("#shutdown"));
+    assert.equal(outcome.text, "TimedOut");
+    assert.equal(outcome.kind, "timedout");
+    assert.ok(outcome.took >= 450 && outcome.took < 5000, outcome.entry);
+  });
+
+  it("connection dropped: Abnormal", async () => {
+    await choose("drop", { ms: 200, timeout: 2000 });
+    const outcome = await nextOutcome(connect);
+    assert.match(outcome.text, /^Abnormal\(.+\)$/);
+    assert.equal(outcome.kind, "abnormal");
+  });
+
+  it("peer closes first with 4001 \"bye\": Clean 4001 \"bye\"", async () => {
+    await choose("close-first", { ms: 300, timeout: 2000 });
+    const outcome = await nextOutcome(connect);
+    assert.equal(outcome.text, 'Clean 4001 "bye"');
+    assert.equal(outcome.kind, "clean");
+    assert.ok(outcome.took < 1000, `the peer's frame is reported at once: ${outcome.entry}`);
+  });
+
+  it("close code 1001 is refused with an error, and the connection stays open", async () => {
+    await choose("echo", { timeout: 2000 });
+    await connect();
+    await page.fill("#message", "still here?");
+    await page.click("#send");
+    await page.waitForSelector('#log .entry.received .text:text-is("\\"still here?\\"")');
+    await page.fill("#close-code", "1001");
+    await page.fill("#close-reason", "going away");
+    await page.click("#close");
+    await page.waitForSelector("#error:not([hidden])");
+    const error = await page.textContent("#error");
+    assert.match(error, /close code 1001 may not be sent/);
+    assert.match(error, /1000 and 3000-4999/);
+    assert.equal(await page.getAttribute("#status", "data-state"), "open");
+    assert.equal(await page.getAttribute("#outcome", "data-outcome"), "pending");
+
+    // A valid code still closes cleanly afterwards; the echo server answers with it.
+    await page.fill("#close-code", "4000");
+    await page.fill("#close-reason", "done");
+    const outcome = await nextOutcome(() => page.click("#close"));
+    assert.equal(outcome.text, 'Clean 4000 "done"');
+
+    mkdirSync(dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+  });
+
+  it("produced no page errors", () => {
+    assert.deepEqual(problems, []);
+  });
+});

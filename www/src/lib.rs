@@ -1,0 +1,30 @@
+//! The browser demo of the `wsclient` crate.
+//!
+//! A page (`www/index.html`) on which a person picks how the test server should behave
+//! (echo; never answer the Close; answer late; keep sending after the Close; close first;
+//! drop the connection), connects, sends messages and shuts down, and watches a live log
+//! of what happened: what was sent and received, and what `shutdown(timeout)` reported
+//! (`Clean 1000 ""`, `TimedOut`, `Abnormal(..)`) and how long it took. It also shows a
+//! close code the browser may not send being refused with an error.
+//!
+//! Everything here is built on wsclient's public API. Natively this crate is empty;
+//! `bash scripts/demo.sh` builds it for `wasm32-unknown-unknown`, runs `wasm-bindgen`, and
+//! serves the page and the test server's WebSocket modes from one local origin.
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod app;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod behaviour;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod dom;
+
+/// Runs when the wasm module is instantiated: finds the page's elements and wires them up.
+///
+/// # Errors
+/// A description of what is missing when the page is not the demo's `index.html`; the
+/// page's loader shows it.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() -> Result<(), wasm_bindgen::JsValue> {
+    app::start()
+}
