@@ -270,3 +270,34 @@ async fn invalid_root_certificate_is_a_clear_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A peer that breaks the protocol right after some messages: the messages are delivered,
+/// the replies the application sends to them still go out, then the connection is failed
+/// with 1002. (Autobahn 3.2, 4.1.3, 5.15: "echo, then fail".)
+#[tokio::test]
+async fn replies_sent_before_a_protocol_violation_is_reported_still_go_out() {
+    let peer = Peer::start().await;
+    let id = unique_id("violate");
+    let path = format!("/push?count=3&size=16&violate=1&id={id}");
+    let mut client = connect_with(&peer, &path, Config::default()).await;
+    let mut echoed = 0;
+    loop {
+        match client.recv().await {
+            Some(Ok(message)) => {
+                client.send(message).await.unwrap();
+                echoed += 1;
+            }
+            Some(Err(Error::Protocol(_))) => break,
+            other => panic!("expected messages then a protocol error, got {other:?}"),
+        }
+    }
+    assert_eq!(echoed, 3);
+    assert!(client.recv().await.is_none());
+    assert!(matches!(
+        client.shutdown(GENEROUS).await,
+        Shutdown::Abnormal(_)
+    ));
+    let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+    assert_eq!(report.messages_received, 3, "a reply was dropped");
+    assert_eq!(report.client_close.map(|(code, _)| code), Some(Some(1002)));
+}

@@ -27,7 +27,7 @@
 //! | `/refuse` | `status=S` (403) | refuses the upgrade with HTTP status S and a JSON body |
 //! | `/stall` | | reads the upgrade request and never answers; keeps the TCP connection open until the client closes it or 60 s pass (connect timeouts) |
 //! | `/half-open` | | handshake, then never reads or writes; closes after the client does or after 60 s |
-//! | `/push` | `count=N` (1), `size=B` (0), `binary=1` | sends N messages right away (`"push <i> "` padded with `x` to B bytes, or B bytes of `i as u8` when binary; `i` from 1), then echoes |
+//! | `/push` | `count=N` (1), `size=B` (0), `binary=1`, `violate=1` | sends N messages right away (`"push <i> "` padded with `x` to B bytes, or B bytes of `i as u8` when binary; `i` from 1), then with `violate=1` a frame with a reserved opcode (a protocol violation), then echoes |
 //! | `/sink` | | counts messages, echoes nothing; answers Ping and Close like echo |
 //! | `/slow-read` | `ms=N` (10) | like sink, sleeps N ms after each message (backpressure) |
 //!

@@ -69,6 +69,8 @@ pub(crate) enum Mode {
         count: u32,
         size: usize,
         binary: bool,
+        /// After the messages, a frame with a reserved opcode: a protocol violation.
+        violate: bool,
     },
     Sink,
     SlowRead {
@@ -125,6 +127,7 @@ pub(crate) fn route(path: &str, q: &Query) -> Result<Option<Route>, String> {
             count: q.num("count")?.unwrap_or(1),
             size: q.num("size")?.unwrap_or(0),
             binary: q.flag("binary"),
+            violate: q.flag("violate"),
         },
         "/sink" => Mode::Sink,
         "/slow-read" => Mode::SlowRead {
@@ -331,6 +334,7 @@ impl Conn {
                 count,
                 size,
                 binary,
+                violate,
             } => {
                 for i in 1..=count {
                     let (op, payload) = push_message(i, size, binary);
@@ -338,6 +342,10 @@ impl Conn {
                     if self.wbuf.len() >= WRITE_CHUNK && !self.flush().await {
                         return End::ClientGone;
                     }
+                }
+                if violate {
+                    // FIN and opcode 0x3, reserved for future data frames, with no payload.
+                    self.wbuf.extend_from_slice(&[0x83, 0x00]);
                 }
             }
             Mode::CloseFirst {
