@@ -127,3 +127,66 @@ impl std::fmt::Debug for Turn {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    use super::*;
+
+    /// A waker that counts how often it was woken.
+    struct Counter(AtomicUsize);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counter() -> (Arc<Counter>, Waker) {
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        (Arc::clone(&counter), Waker::from(counter))
+    }
+
+    fn woken(counter: &Counter) -> usize {
+        counter.0.load(Ordering::SeqCst)
+    }
+
+    #[wasm_bindgen_test]
+    fn senders_take_turns_in_the_order_they_came() {
+        let mut gate = Gate::default();
+        let (a, b, c) = (gate.enter(), gate.enter(), gate.enter());
+        let (b_count, b_waker) = counter();
+        let (c_count, c_waker) = counter();
+        assert!(!gate.poll_first(c, &Context::from_waker(&c_waker)));
+        assert!(!gate.poll_first(b, &Context::from_waker(&b_waker)));
+        assert!(gate.poll_first(a, &Context::from_waker(Waker::noop())));
+
+        // The first leaving wakes the next in line, not the one that asked last.
+        gate.leave(a).expect("b is waiting").wake();
+        assert_eq!((woken(&b_count), woken(&c_count)), (1, 0));
+        assert!(!gate.poll_first(c, &Context::from_waker(&c_waker)));
+        assert!(gate.poll_first(b, &Context::from_waker(&b_waker)));
+        gate.leave(b).expect("c is waiting").wake();
+        assert_eq!(woken(&c_count), 1);
+        assert!(gate.poll_first(c, &Context::from_waker(&c_waker)));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_sender_giving_up_in_the_middle_keeps_the_order() {
+        let mut gate = Gate::default();
+        let (a, b, c) = (gate.enter(), gate.enter(), gate.enter());
+        let (c_count, c_waker) = counter();
+        assert!(!gate.poll_first(c, &Context::from_waker(&c_waker)));
+        // b is dropped while waiting: nobody is woken, a is still first.
+        assert!(gate.leave(b).is_none());
+        assert!(gate.poll_first(a, &Context::from_waker(Waker::noop())));
+        gate.leave(a).expect("c is next").wake();
+        assert_eq!(woken(&c_count), 1);
+        assert!(gate.poll_first(c, &Context::from_waker(&c_waker)));
+    }
+}
