@@ -143,7 +143,8 @@ pub trait WsSender: Clone + Sink<Message, Error = Error> + Unpin + MaybeSend + '
 
     /// Ends the connection at once without a closing handshake: natively the TCP connection
     /// is closed, in the browser the socket is closed and abandoned. Pending and later
-    /// shutdowns resolve with [`Shutdown::Abnormal`].
+    /// shutdowns resolve with [`Shutdown::Abnormal`], unless the connection had already
+    /// ended: then they keep its outcome (a completed handshake stays [`Shutdown::Clean`]).
     fn close_now(&self);
 
     /// `true` once a shutdown has started or the connection has ended.

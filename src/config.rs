@@ -31,6 +31,11 @@ pub struct Config {
 
     /// How long dropping the client (or `Sink::poll_close`) waits for the peer's answer to
     /// its Close before giving up. Default: 5 seconds.
+    ///
+    /// Natively it also bounds two waits of the connection task that no caller sees: for
+    /// the server to end TCP after a completed handshake (RFC 6455 lets the server close
+    /// first), and for `recv` to take what arrived before a protocol violation the peer
+    /// committed. A dropped client's task may so live up to twice this long.
     pub close_timeout: Duration,
 
     /// Subprotocols offered in `Sec-WebSocket-Protocol`, in order of preference.

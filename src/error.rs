@@ -115,7 +115,9 @@ pub enum Error {
 
     /// No pong (or any other frame) arrived within the pong timeout after a ping or
     /// heartbeat: the peer or the path to it is dead. The connection has been closed.
-    #[error("the peer did not answer a ping within {0:?}; the connection is presumed dead")]
+    #[error(
+        "the peer did not answer a ping or heartbeat within {0:?}; the connection is presumed dead"
+    )]
     PongTimeout(Duration),
 
     /// Nothing arrived from the peer for [`Config::idle_timeout`](crate::Config). The

@@ -464,6 +464,43 @@ case! {
     }
 }
 
+case! {
+    async fn liveness_stops_once_a_shutdown_is_under_way(peer) {
+        // The peer never answers our Close, and stops answering heartbeats once it has it.
+        // The shutdown's own timeout decides the outcome, not the (shorter) pong deadline.
+        let config = Config::default()
+            .keepalive(Duration::from_millis(50), Duration::from_millis(100))
+            .heartbeat(Message::text("heartbeat"));
+        let client = connect_with(peer, "/never-close", config).await;
+        assert_eq!(client.shutdown(Duration::from_millis(600)).await, Shutdown::TimedOut);
+    }
+}
+
+// --- Caller input ----------------------------------------------------------------------------
+
+case! {
+    async fn huge_timeouts_wait_long_instead_of_panicking(peer) {
+        let id = unique_id("forever");
+        let config = Config::default()
+            .connect_timeout(Duration::MAX)
+            .close_timeout(Duration::MAX)
+            .keepalive(Duration::MAX, Duration::MAX)
+            .heartbeat(Message::text("heartbeat"))
+            .idle_timeout(Duration::MAX);
+        let mut client = connect_with(peer, &format!("/echo?id={id}"), config.clone()).await;
+        client.send(Message::text("hello")).await.unwrap();
+        assert_eq!(next_text(&mut client).await, "hello");
+        assert_eq!(client.shutdown(Duration::MAX).await, Shutdown::Clean(frame(1000, "")));
+
+        // Dropping starts a close bounded by `close_timeout`: Duration::MAX too.
+        let dropped_id = unique_id("forever-dropped");
+        let dropped = connect_with(peer, &format!("/echo?id={dropped_id}"), config).await;
+        drop(dropped);
+        let report = peer.wait(&dropped_id, Until::ClientClose, GENEROUS).await;
+        assert_eq!(report.client_close, Some((Some(1000), String::new())));
+    }
+}
+
 // --- Connecting ------------------------------------------------------------------------------
 
 case! {

@@ -301,3 +301,108 @@ async fn replies_sent_before_a_protocol_violation_is_reported_still_go_out() {
     assert_eq!(report.messages_received, 3, "a reply was dropped");
     assert_eq!(report.client_close.map(|(code, _)| code), Some(Some(1002)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_waits_while_the_peer_does_not_read() {
+    let peer = Peer::start().await;
+    // The server reads nothing: once the kernel's buffers and the send queue are full,
+    // `send` must wait rather than buffer without bound.
+    let client = connect_with(&peer, "/half-open", Config::default().send_queue(2)).await;
+    let chunk = Message::binary(vec![7u8; 1 << 20]);
+    let mut accepted = 0;
+    let blocked = loop {
+        let send = client.send(chunk.clone());
+        match tokio::time::timeout(Duration::from_secs(1), send).await {
+            Ok(Ok(())) => accepted += 1,
+            Ok(Err(error)) => panic!("send failed: {error}"),
+            Err(_) => break true,
+        }
+        if accepted == 256 {
+            break false;
+        }
+    };
+    assert!(
+        blocked,
+        "256 MiB were accepted although the peer reads nothing"
+    );
+    assert!(accepted >= 2, "the send queue held {accepted} messages");
+    assert_eq!(
+        client.shutdown(Duration::from_millis(200)).await,
+        Shutdown::TimedOut
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reader_is_not_mistaken_for_a_dead_peer() {
+    let peer = Peer::start().await;
+    // The receive queue fills and reading pauses, so the pongs wait behind the pushed
+    // messages; those messages prove the peer alive.
+    let config = Config::default()
+        .receive_queue(4)
+        .keepalive(Duration::from_millis(50), Duration::from_millis(150))
+        .idle_timeout(Duration::from_millis(300));
+    let mut client = connect_with(&peer, "/push?count=100&size=64", config).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for i in 1..=100 {
+        match client.recv().await {
+            Some(Ok(message)) => {
+                let text = message.as_text().unwrap_or_default();
+                assert!(text.starts_with(&format!("push {i} ")), "{text}");
+            }
+            other => panic!("message {i}: expected a message, got {other:?}"),
+        }
+    }
+    assert!(client.shutdown(GENEROUS).await.is_clean());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_spawned_tasks_send_in_order_from_every_worker_thread() {
+    let peer = Peer::start().await;
+    let id = unique_id("spawned");
+    let client = connect_with(&peer, &format!("/sink?id={id}"), Config::default()).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for task in 0..64 {
+        let sender = client.sender();
+        tasks.spawn(async move {
+            for seq in 0..1000 {
+                let message = Message::text(format!("{task}:{seq}:payload"));
+                sender.send(message).await.unwrap();
+                if seq % 100 == 0 {
+                    tokio::task::yield_now().await; // move between worker threads
+                }
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    assert!(client.shutdown(Duration::from_secs(20)).await.is_clean());
+    let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+    assert_eq!(report.messages_received, 64_000);
+    assert_eq!(report.sequence.tasks, 64);
+    assert_eq!(
+        report.sequence.violations, 0,
+        "a task's messages arrived out of order"
+    );
+    assert_eq!(report.sequence.malformed, 0, "a message arrived damaged");
+}
+
+#[tokio::test]
+async fn an_oversized_message_fails_the_connection_with_1009() {
+    let peer = Peer::start().await;
+    let id = unique_id("too-big");
+    let config = Config::default().max_message_size(1000);
+    let path = format!("/push?id={id}&count=1&size=5000&binary=1");
+    let mut client = connect_with(&peer, &path, config).await;
+    assert!(matches!(
+        client.recv().await,
+        Some(Err(Error::MessageTooLarge { max: 1000, .. }))
+    ));
+    assert!(client.recv().await.is_none());
+    let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+    assert_eq!(
+        report.client_close.as_ref().map(|(code, _)| *code),
+        Some(Some(1009)),
+        "{report:?}"
+    );
+}

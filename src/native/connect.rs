@@ -87,34 +87,62 @@ fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
     Ok(request)
 }
 
-/// A rustls connector with the extra roots, or `None` for tokio-tungstenite's default.
+/// The rustls connector for `wss://`: the webpki roots plus the configured extra roots,
+/// on the *ring* provider named explicitly, so that an application whose other
+/// dependencies also enable aws-lc-rs does not make rustls panic for want of a default
+/// provider. `None` for `ws://`.
 fn tls_connector(url: &str, config: &Config) -> Result<Option<Connector>, Error> {
+    use std::sync::OnceLock;
+
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
 
-    if config.root_certificates_pem.is_empty() {
+    let secure = url
+        .split_once("://")
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("wss"));
+    if !secure {
         return Ok(None);
     }
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let tls_error = |problem: String| Error::Connect {
+        url: url.to_owned(),
+        problem,
+        source: None,
+    };
+    let build = |roots: rustls::RootCertStore| {
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map(|builder| Arc::new(builder.with_root_certificates(roots).with_no_client_auth()))
+        .map_err(|e| format!("TLS could not be set up: {e}"))
+    };
+    let webpki_roots = || {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        roots
+    };
+
+    if config.root_certificates_pem.is_empty() {
+        // The same for every connection, built once (which also lets rustls resume TLS
+        // sessions across connections, as when reconnecting).
+        static DEFAULT: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
+        let tls = DEFAULT
+            .get_or_init(|| build(webpki_roots()))
+            .clone()
+            .map_err(tls_error)?;
+        return Ok(Some(Connector::Rustls(tls)));
+    }
+    let mut roots = webpki_roots();
     for pem in &config.root_certificates_pem {
         for certificate in CertificateDer::pem_slice_iter(pem) {
-            let invalid = |problem: String| Error::Connect {
-                url: url.to_owned(),
-                problem,
-                source: None,
-            };
             let certificate = certificate
-                .map_err(|e| invalid(format!("a root certificate is not valid PEM: {e}")))?;
+                .map_err(|e| tls_error(format!("a root certificate is not valid PEM: {e}")))?;
             roots
                 .add(certificate)
-                .map_err(|e| invalid(format!("a root certificate was rejected: {e}")))?;
+                .map_err(|e| tls_error(format!("a root certificate was rejected: {e}")))?;
         }
     }
-    let tls = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Some(Connector::Rustls(Arc::new(tls))))
+    Ok(Some(Connector::Rustls(build(roots).map_err(tls_error)?)))
 }
 
 fn chosen_protocol(response: &Response) -> Option<String> {

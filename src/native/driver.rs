@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsClos
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::convert::{from_ws_close, into_ws};
+use super::deadline;
 use super::liveness::{Liveness, LivenessEvent};
 use super::shared::Shared;
 use crate::{CloseCode, CloseFrame, Error, Message, Shutdown};
@@ -323,7 +324,7 @@ impl Driver {
             failing
                 .deadline
                 .as_mut()
-                .reset(tokio::time::Instant::now() + self.linger);
+                .reset(deadline::from_now(self.linger));
             self.shared.mark_closing();
             self.outgoing.close();
             self.close.frame = Some(failing.frame.clone());
@@ -391,7 +392,13 @@ impl Future for Driver {
                 return Poll::Ready(());
             }
         }
-        if !this.close.peer_closed {
+        // Once a close is under way its own deadline bounds the connection (as in the
+        // browser); before that, liveness runs. While `recv` has not taken what is queued,
+        // reading is paused and pongs go unseen: the queued messages are the proof of life.
+        if this.close.frame.is_none() && !this.close.peer_closed && this.failing.is_none() {
+            if this.shared.inbox.is_full() {
+                this.liveness.saw_traffic();
+            }
             if let Poll::Ready(LivenessEvent::Dead(error)) = this.liveness.poll(cx) {
                 let why = error.to_string();
                 this.fail(Shutdown::Abnormal(why), Some(error));
@@ -410,13 +417,17 @@ impl Future for Driver {
             }
             return Poll::Ready(());
         }
+        if this.failing.is_none() {
+            if let Poll::Ready(Finished) = this.poll_read(cx) {
+                return Poll::Ready(());
+            }
+        }
         if this.failing.is_some() {
-            // The Close may just have been written and flushed.
+            // A violation may just have been read (its wait must be registered now, or
+            // nothing wakes this task), or the Close just written and flushed.
             if let Poll::Ready(Finished) = this.poll_failing(cx) {
                 return Poll::Ready(());
             }
-        } else if let Poll::Ready(Finished) = this.poll_read(cx) {
-            return Poll::Ready(());
         }
         // Reading may have queued a pong or the echo of the peer's Close.
         if this.needs_flush {

@@ -71,6 +71,12 @@ impl Inbox {
         }
     }
 
+    /// `true` while the queue is at capacity and somebody still receives.
+    pub(super) fn is_full(&self) -> bool {
+        let state = self.state();
+        !state.receiver_gone && state.items.len() >= self.capacity
+    }
+
     /// Ready once `recv` has taken every queued item (or nobody receives any more).
     pub(super) fn poll_drained(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.state();

@@ -9,6 +9,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::convert::into_ws;
+use super::deadline::after;
 use crate::{Config, Error, Message};
 
 pub(super) enum LivenessEvent {
@@ -49,13 +50,13 @@ impl Liveness {
                 interval,
                 timeout: config.pong_timeout,
                 heartbeat: config.heartbeat.clone(),
-                timer: Box::pin(tokio::time::sleep_until(now + interval)),
+                timer: Box::pin(tokio::time::sleep_until(after(now, interval))),
                 sent_at: None,
                 due: false,
             }),
             idle: config.idle_timeout.map(|timeout| IdleCheck {
                 timeout,
-                timer: Box::pin(tokio::time::sleep_until(now + timeout)),
+                timer: Box::pin(tokio::time::sleep_until(after(now, timeout))),
             }),
         }
     }
@@ -85,7 +86,7 @@ impl Liveness {
     pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<LivenessEvent> {
         if let Some(idle) = &mut self.idle {
             while idle.timer.as_mut().poll(cx).is_ready() {
-                let deadline = self.last_seen + idle.timeout;
+                let deadline = after(self.last_seen, idle.timeout);
                 if deadline <= Instant::now() {
                     return Poll::Ready(LivenessEvent::Dead(Error::IdleTimeout(idle.timeout)));
                 }
@@ -98,18 +99,18 @@ impl Liveness {
                 let next = match ping.sent_at {
                     // Unanswered: only the pong deadline matters until something arrives.
                     Some(sent) if self.last_seen < sent => {
-                        if now >= sent + ping.timeout {
+                        if now >= after(sent, ping.timeout) {
                             return Poll::Ready(LivenessEvent::Dead(Error::PongTimeout(
                                 ping.timeout,
                             )));
                         }
-                        sent + ping.timeout
+                        after(sent, ping.timeout)
                     }
-                    Some(sent) if now < sent + ping.interval => sent + ping.interval,
+                    Some(sent) if now < after(sent, ping.interval) => after(sent, ping.interval),
                     _ => {
                         ping.due = true;
                         ping.sent_at = Some(now);
-                        now + ping.interval.min(ping.timeout)
+                        after(now, ping.interval.min(ping.timeout))
                     }
                 };
                 ping.timer.as_mut().reset(next);

@@ -7,6 +7,7 @@
 
 mod connect;
 mod convert;
+mod deadline;
 mod driver;
 mod inbox;
 mod liveness;
@@ -21,7 +22,6 @@ use std::time::Duration;
 use futures_core::{FusedStream, Stream};
 use futures_sink::Sink;
 use tokio::sync::mpsc;
-use tokio::time::Instant;
 use tokio_util::sync::PollSender;
 
 use self::driver::Driver;
@@ -130,7 +130,7 @@ impl Drop for NativeClient {
         let shared = &self.sender.shared;
         shared.inbox.close_receiver();
         if shared.outcome().is_none() {
-            shared.request_close(CloseFrame::normal(), Instant::now() + self.close_timeout);
+            shared.request_close(CloseFrame::normal(), deadline::from_now(self.close_timeout));
         }
     }
 }
@@ -274,11 +274,15 @@ fn close_handshake(
     timeout: Duration,
 ) -> impl Future<Output = Shutdown> + Send + Sync + 'static {
     let shared = Arc::clone(shared);
-    let deadline = Instant::now() + timeout;
+    let deadline = deadline::from_now(timeout);
     if shared.outcome().is_none() {
         shared.request_close(frame, deadline);
     }
-    async move { shared.wait_outcome(deadline + OUTCOME_GRACE).await }
+    async move {
+        shared
+            .wait_outcome(deadline::after(deadline, OUTCOME_GRACE))
+            .await
+    }
 }
 
 impl std::fmt::Debug for NativeSender {
