@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Runs every benchmark with one command and prints a summary at the end.
 #
-#   scripts/bench.sh           # everything (about 4 minutes on 2 cores, plus the build)
-#   scripts/bench.sh --quick   # a smoke run: no criterion, tiny counts (seconds)
+#   scripts/bench.sh           # everything (about 10 minutes on 2 cores, plus the builds)
+#   scripts/bench.sh --quick   # a smoke run: no criterion, tiny counts, no browser part
 #
 # Native: benches/compare.rs (criterion, then interleaved rounds against raw
-# tokio-tungstenite) and benches/lifecycle.rs (shutdown latency and overshoot, memory per
-# idle connection, 10,000 connections). Full logs go to target/bench-logs/; criterion's
-# reports to target/criterion/. Every setting is an environment variable documented at the
-# top of the two bench files (WSCLIENT_BENCH_ROUNDS, WSCLIENT_BENCH_SCALE_N, ...).
+# tokio-tungstenite), benches/lifecycle.rs (shutdown latency and overshoot, memory per
+# idle connection, 10,000 connections) and the Autobahn client cases for wsclient and raw
+# tokio-tungstenite. Browser: scripts/bench_browser.sh (round trips against raw JS and
+# gloo-net, minimal wasm sizes, Autobahn from Chromium). Full logs go to target/bench-logs/;
+# criterion's reports to target/criterion/, the browser's to bench-browser/target/bench-results/.
+# Every native setting is an environment variable documented at the top of the two bench
+# files (WSCLIENT_BENCH_ROUNDS, WSCLIENT_BENCH_SCALE_N, ...); the browser's are at the top of
+# scripts/bench_browser.sh.
 # BENCHMARKS.md explains the method and records the figures of a full run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +22,7 @@ for arg in "$@"; do
     case "$arg" in
         --quick) quick=1 ;;
         -h | --help)
-            sed -n '2,12p' "$0"
+            sed -n '2,16p' "$0"
             exit 0
             ;;
         *)
@@ -65,18 +69,21 @@ WSCLIENT_BENCH_PARTS=shutdown cargo bench -p wsclient --bench lifecycle 2>&1 |
     tee "$logs/lifecycle-awake.log"
 stop_spinners
 
-# ---------------------------------------------------------------------------------------
-# BROWSER BENCHMARKS: to be added here (the wasm/web-sys side is maintained separately).
-# Write the log to "$logs/browser.log" and print result lines starting with "SUMMARY " so
-# that the summary below picks them up.
-# ---------------------------------------------------------------------------------------
+echo "==> Autobahn client cases, natively: wsclient and raw tokio-tungstenite (scripts/autobahn.sh)"
+bash scripts/autobahn.sh both 2>&1 | tee "$logs/autobahn.log"
+
+if [ "$quick" = 0 ]; then
+    # Round trips against raw JS and gloo-net, minimal wasm sizes, Autobahn from Chromium.
+    echo "==> browser (scripts/bench_browser.sh)"
+    bash scripts/bench_browser.sh 2>&1 | tee "$logs/browser.log"
+fi
 
 elapsed=$(($(date +%s) - started))
 echo
 echo "==================================== summary ===================================="
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(rustc --version)"
 echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ modified)')"
-for log in compare lifecycle compare-awake lifecycle-awake browser; do
+for log in compare lifecycle compare-awake lifecycle-awake; do
     file="$logs/$log.log"
     [ -f "$file" ] || continue
     # Only the logs of this run (browser.log may be left from an earlier one).
@@ -90,4 +97,11 @@ done
 echo "criterion (compare.rs, per-iteration medians):"
 grep -E -A2 '^(rtt_32B|echo_1MiB|senders_64x32B)/' "$logs/compare.log" |
     awk '/^(rtt_32B|echo_1MiB|senders_64x32B)\// { name = $1 } /thrpt:/ { printf "  %-48s %s %s\n", name, $4, $5 }' || true
+echo "Autobahn, natively (12.* and 13.* excluded):"
+sed -n '/^== results/,$p' "$logs/autobahn.log" | sed '1d; s/^/  /'
+browser_summary=bench-browser/target/bench-results/summary.md
+if [ "$quick" = 0 ] && [ -f "$browser_summary" ]; then
+    echo "browser ($browser_summary):"
+    sed 's/^/  /' "$browser_summary"
+fi
 echo "wall time of scripts/bench.sh: ${elapsed} s"

@@ -261,6 +261,15 @@ impl Driver {
                     self.close.peer_closed = true;
                     self.needs_flush = true; // tungstenite queued the echo if the peer closed first
                     self.finish_handshake(peer);
+                    // Let the tasks waiting for the outcome run before this one reads the
+                    // end of TCP and tears the socket down.
+                    // (tokio's yield defers the wake-up until the worker has run what is
+                    // ready, instead of waking another worker to take this task.)
+                    let yielded = std::pin::pin!(tokio::task::yield_now());
+                    if yielded.poll(cx).is_ready() {
+                        cx.waker().wake_by_ref();
+                    }
+                    return Poll::Pending;
                 }
             }
         }
@@ -381,12 +390,6 @@ impl Future for Driver {
         if let Some(Finished) = this.handle_requests(cx) {
             return Poll::Ready(());
         }
-        if let Some(deadline) = &mut this.close.deadline {
-            if deadline.as_mut().poll(cx).is_ready() && !this.close.peer_closed {
-                this.fail(Shutdown::TimedOut, None);
-                return Poll::Ready(());
-            }
-        }
         if let Some(linger) = &mut this.close.linger {
             if linger.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(());
@@ -426,6 +429,15 @@ impl Future for Driver {
             // A violation may just have been read (its wait must be registered now, or
             // nothing wakes this task), or the Close just written and flushed.
             if let Poll::Ready(Finished) = this.poll_failing(cx) {
+                return Poll::Ready(());
+            }
+        }
+        // The handshake's deadline is polled (so its timer registered) only after the Close
+        // went out: registering a timer wakes the runtime's timer thread, which would
+        // otherwise delay the Close by a system call.
+        if let Some(deadline) = &mut this.close.deadline {
+            if deadline.as_mut().poll(cx).is_ready() && !this.close.peer_closed {
+                this.fail(Shutdown::TimedOut, None);
                 return Poll::Ready(());
             }
         }

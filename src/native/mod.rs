@@ -25,12 +25,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::PollSender;
 
 use self::driver::Driver;
+use self::inbox::Inbox;
 use self::liveness::Liveness;
 use self::shared::Shared;
 use crate::{CloseCode, CloseFrame, Config, Error, Message, Shutdown, WsClient, WsSender};
-
-/// How long past its own deadline a waiter waits for the connection task to report.
-const OUTCOME_GRACE: Duration = Duration::from_millis(500);
 
 /// A native WebSocket client connection. See [`WsClient`] for what each method does.
 ///
@@ -60,7 +58,10 @@ impl NativeClient {
     /// See [`WsClient::connect`]; also [`Error::Environment`] outside a tokio runtime.
     pub async fn connect(url: &str, config: Config) -> Result<Self, Error> {
         let (socket, protocol) = connect::open(url, &config).await?;
-        let shared = Arc::new(Shared::new(config.receive_queue));
+        let shared = Arc::new(Shared::new(Inbox::new(
+            config.receive_queue,
+            config.receive_queue_bytes,
+        )));
         let (queue, outgoing) = mpsc::channel(config.send_queue.max(1));
         let driver = Driver::new(
             socket,
@@ -278,11 +279,7 @@ fn close_handshake(
     if shared.outcome().is_none() {
         shared.request_close(frame, deadline);
     }
-    async move {
-        shared
-            .wait_outcome(deadline::after(deadline, OUTCOME_GRACE))
-            .await
-    }
+    async move { shared.wait_outcome().await }
 }
 
 impl std::fmt::Debug for NativeSender {

@@ -34,14 +34,14 @@ pub(super) struct Shared {
 }
 
 impl Shared {
-    pub(super) fn new(receive_queue: usize) -> Self {
+    pub(super) fn new(inbox: Inbox) -> Self {
         Self {
             closing: AtomicBool::new(false),
             requests_changed: AtomicBool::new(false),
             requests: Mutex::new(Requests::default()),
             task: AtomicWaker::new(),
             outcome: watch::Sender::new(None),
-            inbox: Inbox::new(receive_queue),
+            inbox,
         }
     }
 
@@ -115,14 +115,19 @@ impl Shared {
         });
     }
 
-    /// Waits for the outcome. `give_up_at` is a safety net past the task's own deadline.
-    pub(super) async fn wait_outcome(&self, give_up_at: Instant) -> Shutdown {
+    /// Waits for the outcome.
+    ///
+    /// The connection task alone decides it, by its own deadline, so every caller sees the
+    /// same outcome; it also decides when it is dropped (with its runtime, say), so this
+    /// never waits for a task that is gone. No timer of its own: registering one costs a
+    /// wake-up of the runtime's timer thread on every shutdown.
+    pub(super) async fn wait_outcome(&self) -> Shutdown {
         let mut outcome = self.outcome.subscribe();
-        let waited = tokio::time::timeout_at(give_up_at, outcome.wait_for(Option::is_some)).await;
-        match waited {
-            Ok(Ok(known)) => known.clone().unwrap_or(Shutdown::TimedOut),
-            Ok(Err(_)) => Shutdown::Abnormal("the connection task is gone".into()),
-            Err(_) => Shutdown::TimedOut,
+        match outcome.wait_for(Option::is_some).await {
+            Ok(known) => known
+                .clone()
+                .unwrap_or_else(|| Shutdown::Abnormal("the connection task is gone".into())),
+            Err(_) => Shutdown::Abnormal("the connection task is gone".into()),
         }
     }
 }
