@@ -263,12 +263,7 @@ impl Driver {
                     self.finish_handshake(peer);
                     // Let the tasks waiting for the outcome run before this one reads the
                     // end of TCP and tears the socket down.
-                    // (tokio's yield defers the wake-up until the worker has run what is
-                    // ready, instead of waking another worker to take this task.)
-                    let yielded = std::pin::pin!(tokio::task::yield_now());
-                    if yielded.poll(cx).is_ready() {
-                        cx.waker().wake_by_ref();
-                    }
+                    yield_to_other_tasks(cx);
                     return Poll::Pending;
                 }
             }
@@ -345,6 +340,19 @@ impl Driver {
             return Poll::Ready(self.fail(Shutdown::Abnormal(why), None));
         }
         Poll::Pending
+    }
+}
+
+/// Arranges for this task to be polled again after the tasks that are ready now.
+///
+/// tokio's yield defers the wake-up until the worker has run what is ready (and polled
+/// the network); waking ourselves instead would have the runtime wake another worker to
+/// take this task, a system call. Worth it where others should go first (after the
+/// handshake), not to keep a busy connection going (there the deferral costs more).
+fn yield_to_other_tasks(cx: &mut Context<'_>) {
+    let yielded = std::pin::pin!(tokio::task::yield_now());
+    if yielded.poll(cx).is_ready() {
+        cx.waker().wake_by_ref();
     }
 }
 
