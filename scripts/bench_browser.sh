@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The browser benchmarks of wsclient, in one command (see BENCHMARKS-browser.md):
+# The browser benchmarks of wsclient, in one command (see the Browser part of BENCHMARKS.md):
 #
 #   1. rtt       round trips per second in headless Chromium: wsclient's WebClient, gloo-net,
 #                web-sys by hand and a plain JavaScript WebSocket loop, in interleaved runs

@@ -68,6 +68,10 @@
 //! - **Messages after `close()`.** The WHATWG spec makes the browser drop messages that
 //!   arrive after the page called `close()`, so in the browser `recv` may not see what the
 //!   peer sends during the handshake. Natively nothing is lost.
+//! - **Codes the peer sends.** Chromium reports a server's Close that carries a code RFC
+//!   6455 forbids (0, 999, 1004, 2999, ...) as a clean close, so [`Shutdown::Clean`] may
+//!   hold a [`CloseCode`] that [`CloseCode::try_from`] would refuse: it is the code as
+//!   received. Natively tungstenite fails such a Close as a protocol error (1002).
 //! - **Timed-out closes.** A page cannot force a socket shut; after [`Shutdown::TimedOut`]
 //!   the socket is abandoned with its listeners removed, and the browser finishes it.
 //! - **No headers, no custom roots.** The browser sends its own headers and trusts its own
