@@ -50,7 +50,9 @@
 //!
 //! # Natively
 //!
-//! A tokio runtime is required. The socket is owned by one background task per connection;
+//! A tokio runtime is required, with its IO and time drivers enabled (`#[tokio::main]` and
+//! `Builder::enable_all()` do that); outside any runtime `connect` fails with
+//! [`Error::Environment`]. The socket is owned by one background task per connection;
 //! sends go through a bounded queue ([`Config::send_queue`]), so `send` waits when the
 //! network is slower than the senders. Custom headers and root certificates are supported.
 //!

@@ -383,7 +383,8 @@ case! {
         }
         let unresolvable = Client::connect("ws://no-such-host.invalid/", Config::default()).await;
         assert!(matches!(unresolvable, Err(Error::Connect { .. })), "{unresolvable:?}");
-        let refused = Client::connect("ws://127.0.0.1:1/", Config::default()).await;
+        let closed = peer.closed_port().await;
+        let refused = Client::connect(&format!("ws://127.0.0.1:{closed}/"), Config::default()).await;
         match refused {
             Err(error @ Error::Connect { .. }) => {
                 if !IN_BROWSER {

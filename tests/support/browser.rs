@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Report, Until, parse_report, report_path};
+use super::{Report, Until, parse_closed_port, parse_report, report_path};
 
 /// `true` in the browser.
 pub const IN_BROWSER: bool = true;
@@ -41,7 +41,16 @@ impl Peer {
             .await
     }
 
+    /// A loopback port nothing listens on (the server's `/closed-port`).
+    pub async fn closed_port(&self) -> u16 {
+        parse_closed_port(&self.get_body("/closed-port").await)
+    }
+
     async fn get(&self, path: &str) -> Report {
+        parse_report(&self.get_body(path).await)
+    }
+
+    async fn get_body(&self, path: &str) -> String {
         use wasm_bindgen::JsCast;
         use wasm_bindgen_futures::JsFuture;
 
@@ -54,7 +63,7 @@ impl Peer {
         let text = JsFuture::from(response.text().expect("a body"))
             .await
             .unwrap_or_else(|e| panic!("reading {url} failed: {e:?}"));
-        parse_report(&text.as_string().unwrap_or_default())
+        text.as_string().unwrap_or_default()
     }
 }
 

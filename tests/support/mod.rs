@@ -90,6 +90,20 @@ fn report_path(id: &str, until: Option<Until>, timeout_ms: u64) -> String {
     }
 }
 
+/// The port in the test server's answer to `/closed-port`.
+fn parse_closed_port(body: &str) -> u16 {
+    #[derive(Deserialize)]
+    struct Port {
+        port: u16,
+    }
+    match serde_json::from_str::<Port>(body) {
+        Ok(Port { port }) => port,
+        Err(error) => {
+            panic!("the test server's /closed-port answer is not a port ({error}): {body}")
+        }
+    }
+}
+
 fn parse_report(body: &str) -> Report {
     match serde_json::from_str::<Option<Report>>(body) {
         Ok(Some(report)) => report,

@@ -6,7 +6,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wsclient_testserver::TestServer;
 
-use super::{Report, Until, parse_report, report_path};
+use super::{Report, Until, parse_closed_port, parse_report, report_path};
 
 /// `true` in the browser.
 pub const IN_BROWSER: bool = false;
@@ -44,8 +44,17 @@ impl Peer {
             .await
     }
 
-    /// An HTTP GET to the server, the same request the browser makes with `fetch`.
+    /// A loopback port nothing listens on (the server's `/closed-port`).
+    pub async fn closed_port(&self) -> u16 {
+        parse_closed_port(&self.get_body("/closed-port").await)
+    }
+
     async fn get(&self, path: &str) -> Report {
+        parse_report(&self.get_body(path).await)
+    }
+
+    /// An HTTP GET to the server, the same request the browser makes with `fetch`.
+    async fn get_body(&self, path: &str) -> String {
         let mut stream = TcpStream::connect(self.server.addr())
             .await
             .unwrap_or_else(|e| panic!("cannot reach the test server: {e}"));
@@ -61,7 +70,7 @@ impl Peer {
             .await
             .unwrap_or_else(|e| panic!("cannot read the test server's answer: {e}"));
         let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-        parse_report(body)
+        body.to_owned()
     }
 }
 

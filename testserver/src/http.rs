@@ -72,7 +72,7 @@ pub(crate) async fn send_and_close(stream: &mut TcpStream, resp: &[u8]) {
 
 /// Whether `path` is one of the plain HTTP endpoints served here.
 pub(crate) fn is_endpoint(path: &str) -> bool {
-    matches!(path, "/health" | "/report" | "/reports")
+    matches!(path, "/health" | "/report" | "/reports" | "/closed-port")
 }
 
 /// Answers a plain HTTP request for one of the [`is_endpoint`] paths.
@@ -86,7 +86,18 @@ pub(crate) async fn serve(req: &Request, registry: &Registry) -> Vec<u8> {
     match req.path.as_str() {
         "/health" => response(200, "text/plain", b"ok"),
         "/reports" => json(200, &to_json(&registry.all())),
+        "/closed-port" => closed_port(),
         _ => report(req, registry).await,
+    }
+}
+
+/// `GET /closed-port`: `{"port":N}`, a loopback port that was free a moment ago and that
+/// nothing listens on, so that a client can see a connection refused. (Binding port 0 and
+/// closing it again; the kernel hands out ports in turn, so it stays free for a while.)
+fn closed_port() -> Vec<u8> {
+    match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(addr) => json(200, &format!("{{\"port\":{}}}", addr.port())),
+        Err(error) => json_error(500, &format!("cannot find a free port: {error}")),
     }
 }
 

@@ -43,6 +43,8 @@
 //!   (`tcp_closed`, `handshake_done`, `client_close`, `close_sent`) or N ms (default
 //!   5000, at most 60000) pass, then answers with the report as it is
 //! - `GET /reports` → every report as a JSON array
+//! - `GET /closed-port` → `{"port":N}`, a loopback port nothing listens on (to see a
+//!   connection refused)
 //! - with [`Options::static_dir`] (`--static DIR`), any other `GET` that is not a mode
 //!   path → the file under DIR (`/` → `index.html`; a `..` segment → 403; 404 if missing),
 //!   so a page and the modes it connects to share one origin (the browser demo, `www/`)
