@@ -19,8 +19,8 @@
 //!   browser finishes it.
 //! - Liveness needs [`Config::heartbeat`]: the page cannot send pings.
 //! - Received messages cannot be paused: they are buffered until `recv` takes them
-//!   ([`Config::receive_queue`] does not apply). The size limit is checked once the
-//!   browser has the whole message.
+//!   ([`Config::receive_queue`] and [`Config::receive_queue_bytes`] do not apply). The
+//!   size limit is checked once the browser has the whole message.
 //! - A refused upgrade, an unreachable host and a TLS failure are all [`Error::Connect`]:
 //!   the browser does not say which.
 
