@@ -41,6 +41,9 @@ pub(super) struct Driver {
     /// The queue is closed and empty.
     outgoing_done: bool,
     needs_flush: bool,
+    /// The last write pass stopped at its budget with more queued: the next pass (this
+    /// task is woken for it) flushes, so that a busy queue goes out in large writes.
+    more_to_write: bool,
     liveness: Liveness,
     /// How long to wait for the server to end TCP once the handshake is over.
     linger: Duration,
@@ -100,6 +103,7 @@ impl Driver {
             pending: None,
             outgoing_done: false,
             needs_flush: false,
+            more_to_write: false,
             liveness,
             linger,
             close: CloseState::default(),
@@ -169,10 +173,12 @@ impl Driver {
     /// Writes queued messages, the Close frame when it is due, and flushes.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
         let mut budget = BUDGET;
+        self.more_to_write = false;
         loop {
             if budget == 0 {
                 // More may be queued: come back after other tasks had a turn.
                 cx.waker().wake_by_ref();
+                self.more_to_write = true;
                 break;
             }
             budget -= 1;
@@ -220,7 +226,7 @@ impl Driver {
             }
         }
 
-        if self.needs_flush {
+        if self.needs_flush && !self.more_to_write {
             if let Poll::Ready(flushed) = Pin::new(&mut self.socket).poll_flush(cx) {
                 flushed?;
                 self.needs_flush = false;
@@ -450,7 +456,7 @@ impl Future for Driver {
             }
         }
         // Reading may have queued a pong or the echo of the peer's Close.
-        if this.needs_flush {
+        if this.needs_flush && !this.more_to_write {
             if let Poll::Ready(flushed) = Pin::new(&mut this.socket).poll_flush(cx) {
                 this.needs_flush = false;
                 if flushed.is_err() && !this.close.peer_closed {
