@@ -35,15 +35,20 @@ pub enum Variant {
     /// web-sys by hand: Rust closures as `onmessage`/`onclose`, no futures in the loop;
     /// each echo is copied into a Rust `String`, as an application would.
     WebSys,
+    /// web-sys by hand with the loop in an async task: `onmessage` queues the echo and
+    /// wakes the task, which checks it and sends the next message. The same as `WebSys`
+    /// but for the hop from the handler to a task, which every futures-based client has.
+    WebSysTask,
     /// A plain JavaScript loop (`onmessage` sends the next message): no wasm at all.
     RawJs,
 }
 
 impl Variant {
     /// All, in the order of the table.
-    pub const ALL: [Variant; 4] = [
+    pub const ALL: [Variant; 5] = [
         Variant::Wsclient,
         Variant::GlooNet,
+        Variant::WebSysTask,
         Variant::WebSys,
         Variant::RawJs,
     ];
@@ -54,6 +59,7 @@ impl Variant {
             Variant::Wsclient => "wsclient (WebClient)",
             Variant::GlooNet => "gloo-net 0.7",
             Variant::WebSys => "web-sys by hand",
+            Variant::WebSysTask => "web-sys by hand, awaited in a task",
             Variant::RawJs => "raw JS WebSocket",
         }
     }
@@ -67,6 +73,7 @@ impl Variant {
             Variant::Wsclient => wsclient_rtt(url, n).await,
             Variant::GlooNet => gloo_rtt(url, n).await,
             Variant::WebSys => websys_rtt(url, n).await,
+            Variant::WebSysTask => websys_task_rtt(url, n).await,
             Variant::RawJs => {
                 let elapsed = JsFuture::from(js::raw_rtt(url, n, PAYLOAD))
                     .await
@@ -300,4 +307,100 @@ async fn websys_rtt(url: &str, n: u32) -> Result<f64, String> {
     ws.set_onclose(None);
     let elapsed = result.map_err(|e| js_text(&e))?;
     elapsed.as_f64().ok_or_else(|| "no elapsed time".to_owned())
+}
+
+/// What the handlers of [`websys_task_rtt`] share with its task.
+#[derive(Default)]
+struct TaskInbox {
+    open: bool,
+    closed: bool,
+    messages: std::collections::VecDeque<Option<String>>,
+    waker: Option<std::task::Waker>,
+}
+
+impl TaskInbox {
+    fn wake(&mut self) {
+        if let Some(waker) = self.waker.take() {
+            waker.wake();
+        }
+    }
+}
+
+async fn websys_task_rtt(url: &str, n: u32) -> Result<f64, String> {
+    use std::task::Poll;
+
+    let ws = WebSocket::new(url).map_err(|e| js_text(&e))?;
+    let inbox = Rc::new(RefCell::new(TaskInbox::default()));
+    let on_open = {
+        let inbox = Rc::clone(&inbox);
+        Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            let mut inbox = inbox.borrow_mut();
+            inbox.open = true;
+            inbox.wake();
+        })
+    };
+    let on_message = {
+        let inbox = Rc::clone(&inbox);
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let mut inbox = inbox.borrow_mut();
+            inbox.messages.push_back(event.data().as_string());
+            inbox.wake();
+        })
+    };
+    let on_close = {
+        let inbox = Rc::clone(&inbox);
+        Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
+            let mut inbox = inbox.borrow_mut();
+            inbox.closed = true;
+            inbox.wake();
+        })
+    };
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+
+    let opened = std::future::poll_fn(|cx| {
+        let mut inbox = inbox.borrow_mut();
+        if inbox.open || inbox.closed {
+            return Poll::Ready(inbox.open);
+        }
+        inbox.waker = Some(cx.waker().clone());
+        Poll::Pending
+    });
+    let result = async {
+        if !opened.await {
+            return Err("closed before open".to_owned());
+        }
+        let round_trip = async || -> Result<(), String> {
+            ws.send_with_str(PAYLOAD).map_err(|e| js_text(&e))?;
+            let echo = std::future::poll_fn(|cx| {
+                let mut inbox = inbox.borrow_mut();
+                if let Some(message) = inbox.messages.pop_front() {
+                    return Poll::Ready(Ok(message));
+                }
+                if inbox.closed {
+                    return Poll::Ready(Err("closed early".to_owned()));
+                }
+                inbox.waker = Some(cx.waker().clone());
+                Poll::Pending
+            })
+            .await?;
+            match echo {
+                Some(text) if text.len() == PAYLOAD.len() => Ok(()),
+                other => Err(format!("wrong echo: {other:?}")),
+            }
+        };
+        round_trip().await?;
+        let start = now_ms();
+        for _ in 0..n {
+            round_trip().await?;
+        }
+        Ok(now_ms() - start)
+    }
+    .await;
+    let _ = ws.close_with_code(1000);
+    ws.set_onopen(None);
+    ws.set_onmessage(None);
+    ws.set_onclose(None);
+    result
 }
