@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark with one command and prints a summary at the end.
 #
-#   scripts/bench.sh           # everything (about 10 minutes on 2 cores, plus the builds)
+#   scripts/bench.sh           # everything (about 7 minutes on 2 cores, plus the builds)
 #   scripts/bench.sh --quick   # a smoke run: no criterion, tiny counts, no browser part
 #
 # Native: benches/compare.rs (criterion, then interleaved rounds against raw
@@ -48,10 +48,10 @@ cargo bench -p wsclient --bench compare 2>&1 | tee "$logs/compare.log"
 echo "==> native: closing, memory, 10,000 connections (benches/lifecycle.rs)"
 cargo bench -p wsclient --bench lifecycle 2>&1 | tee "$logs/lifecycle.log"
 
-# The same comparisons again with every CPU kept busy by a niced spin loop. On a VM (this
-# machine is a Firecracker guest) an idle vCPU halts, and waking it costs tens of
-# microseconds, which then dominates every round trip; with the CPUs awake the figures show
-# the clients' own CPU cost. BENCHMARKS.md reports both.
+# The same comparisons again with every CPU kept busy by a niced spin loop. On a VM an
+# idle vCPU halts, and waking it costs tens of microseconds, which then dominates every
+# round trip; with the CPUs awake the figures show the clients' own CPU cost.
+# BENCHMARKS.md reports both.
 echo "==> native, CPUs kept awake: interleaved rounds and shutdown latency"
 spinners=()
 stop_spinners() {
