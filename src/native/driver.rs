@@ -413,7 +413,8 @@ impl Future for Driver {
         // browser); before that, liveness runs. While `recv` has not taken what is queued,
         // reading is paused and pongs go unseen: the queued messages are the proof of life.
         if this.close.frame.is_none() && !this.close.peer_closed && this.failing.is_none() {
-            if this.shared.inbox.is_full() {
+            // (Only with a check enabled: `is_full` takes the inbox's lock on every poll.)
+            if this.liveness.enabled() && this.shared.inbox.is_full() {
                 this.liveness.saw_traffic();
             }
             if let Poll::Ready(LivenessEvent::Dead(error)) = this.liveness.poll(cx) {

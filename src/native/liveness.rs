@@ -61,7 +61,8 @@ impl Liveness {
         }
     }
 
-    fn enabled(&self) -> bool {
+    /// Whether any check runs (when none does, nothing here needs feeding).
+    pub(super) fn enabled(&self) -> bool {
         self.ping.is_some() || self.idle.is_some()
     }
 
