@@ -29,10 +29,7 @@ mod common;
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 fn main() {
-    common::serve_if_server();
-    if let Err(error) = native::main() {
-        common::fail(error);
-    }
+    common::main(native::main);
 }
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -55,7 +52,7 @@ mod native {
 
     use crate::common::{
         BoxError, RawSocket, Result, SYNC, ServerProcess, bench_mode, connect_raw, env_or, fail,
-        median, percentile,
+        median, percentile, sized,
     };
 
     const SMALL: usize = 32;
@@ -563,11 +560,7 @@ mod native {
         }
 
         let quick = !bench || env_or("WSCLIENT_BENCH_QUICK", 0) != 0;
-        let rounds = if quick {
-            2
-        } else {
-            env_or("WSCLIENT_BENCH_ROUNDS", 21).max(1)
-        };
+        let rounds = sized(quick, 2, "WSCLIENT_BENCH_ROUNDS", 21).max(1);
         println!();
         println!(
             "Interleaved rounds: {rounds} per case. Rate and client CPU time per unit: medians \

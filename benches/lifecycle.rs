@@ -32,10 +32,7 @@ mod common;
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 fn main() {
-    common::serve_if_server();
-    if let Err(error) = native::main() {
-        common::fail(error);
-    }
+    common::main(native::main);
 }
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -54,7 +51,7 @@ mod native {
 
     use crate::common::{
         ChildProcess, ROLE_VAR, RawSocket, Result, ServerProcess, bench_mode, connect_raw, env_or,
-        median, percentile, raise_fd_limit,
+        median, percentile, raise_fd_limit, sized,
     };
 
     const ROLE_IDLE: &str = "idle";
@@ -132,45 +129,21 @@ mod native {
         for part in parts.split(',') {
             match part.trim() {
                 "shutdown" => {
-                    let runs = if quick {
-                        4
-                    } else {
-                        env_or("WSCLIENT_BENCH_SHUTDOWN_RUNS", 100)
-                    };
+                    let runs = sized(quick, 4, "WSCLIENT_BENCH_SHUTDOWN_RUNS", 100);
                     shutdown_latency(&runtime, &server, runs)?;
                 }
                 "timeout" => {
-                    let runs = if quick {
-                        2
-                    } else {
-                        env_or("WSCLIENT_BENCH_TIMEOUT_RUNS", 20)
-                    };
+                    let runs = sized(quick, 2, "WSCLIENT_BENCH_TIMEOUT_RUNS", 20);
                     timeout_overshoot(&runtime, runs)?;
                 }
                 "idle" => {
-                    let n = if quick {
-                        10
-                    } else {
-                        env_or("WSCLIENT_BENCH_IDLE_N", 1000)
-                    };
-                    let runs = if quick {
-                        1
-                    } else {
-                        env_or("WSCLIENT_BENCH_PROCESS_RUNS", 3)
-                    };
+                    let n = sized(quick, 10, "WSCLIENT_BENCH_IDLE_N", 1000);
+                    let runs = sized(quick, 1, "WSCLIENT_BENCH_PROCESS_RUNS", 3);
                     idle_memory(&server, n, runs)?;
                 }
                 "scale" => {
-                    let n = if quick {
-                        100
-                    } else {
-                        env_or("WSCLIENT_BENCH_SCALE_N", 10_000)
-                    };
-                    let runs = if quick {
-                        1
-                    } else {
-                        env_or("WSCLIENT_BENCH_PROCESS_RUNS", 3)
-                    };
+                    let n = sized(quick, 100, "WSCLIENT_BENCH_SCALE_N", 10_000);
+                    let runs = sized(quick, 1, "WSCLIENT_BENCH_PROCESS_RUNS", 3);
                     scale(&server, n, runs)?;
                 }
                 "" => {}

@@ -36,6 +36,24 @@ pub(crate) fn fail(error: impl std::fmt::Display) -> ! {
     std::process::exit(1)
 }
 
+/// The `main` of a benchmark binary: the echo server when started as one, otherwise `run`,
+/// failing loudly on its error.
+pub(crate) fn main(run: fn() -> Result<()>) {
+    serve_if_server();
+    if let Err(error) = run() {
+        fail(error);
+    }
+}
+
+/// `setting` from the environment (or `default`) in a full run; `quick` in a smoke run.
+pub(crate) fn sized(quick: bool, quick_value: u64, setting: &str, default: u64) -> u64 {
+    if quick {
+        quick_value
+    } else {
+        env_or(setting, default)
+    }
+}
+
 /// `true` when cargo runs the binary as a benchmark (`cargo bench`), `false` in test mode
 /// (`cargo test --benches`), where every part runs once with tiny counts.
 pub(crate) fn bench_mode() -> bool {
@@ -76,7 +94,7 @@ pub(crate) async fn connect_raw(url: &str) -> Result<RawSocket> {
 }
 
 /// If this process was started as the echo server, serves until stdin closes, then exits.
-pub(crate) fn serve_if_server() {
+fn serve_if_server() {
     if std::env::var(ROLE_VAR).as_deref() != Ok(ROLE_SERVER) {
         return;
     }
