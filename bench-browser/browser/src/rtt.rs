@@ -318,71 +318,63 @@ struct TaskInbox {
     waker: Option<std::task::Waker>,
 }
 
-impl TaskInbox {
-    fn wake(&mut self) {
-        if let Some(waker) = self.waker.take() {
+type SharedInbox = Rc<RefCell<TaskInbox>>;
+
+/// A socket handler that updates the inbox with `update`, then wakes the task.
+fn inbox_handler<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
+    inbox: &SharedInbox,
+    update: impl Fn(&mut TaskInbox, E) + 'static,
+) -> Closure<dyn FnMut(E)> {
+    let inbox = Rc::clone(inbox);
+    Closure::new(move |event: E| {
+        let mut inbox = inbox.borrow_mut();
+        update(&mut inbox, event);
+        if let Some(waker) = inbox.waker.take() {
             waker.wake();
         }
-    }
+    })
+}
+
+/// Waits until `ready` gives an answer from the inbox.
+async fn inbox_wait<T>(inbox: &SharedInbox, ready: impl Fn(&mut TaskInbox) -> Option<T>) -> T {
+    std::future::poll_fn(|cx| {
+        let mut inbox = inbox.borrow_mut();
+        match ready(&mut inbox) {
+            Some(answer) => std::task::Poll::Ready(answer),
+            None => {
+                inbox.waker = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 async fn websys_task_rtt(url: &str, n: u32) -> Result<f64, String> {
-    use std::task::Poll;
-
     let ws = WebSocket::new(url).map_err(|e| js_text(&e))?;
-    let inbox = Rc::new(RefCell::new(TaskInbox::default()));
-    let on_open = {
-        let inbox = Rc::clone(&inbox);
-        Closure::<dyn FnMut(Event)>::new(move |_: Event| {
-            let mut inbox = inbox.borrow_mut();
-            inbox.open = true;
-            inbox.wake();
-        })
-    };
-    let on_message = {
-        let inbox = Rc::clone(&inbox);
-        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let mut inbox = inbox.borrow_mut();
-            inbox.messages.push_back(event.data().as_string());
-            inbox.wake();
-        })
-    };
-    let on_close = {
-        let inbox = Rc::clone(&inbox);
-        Closure::<dyn FnMut(CloseEvent)>::new(move |_: CloseEvent| {
-            let mut inbox = inbox.borrow_mut();
-            inbox.closed = true;
-            inbox.wake();
-        })
-    };
+    let inbox = SharedInbox::default();
+    let on_open = inbox_handler(&inbox, |inbox, _: Event| inbox.open = true);
+    let on_message = inbox_handler(&inbox, |inbox, event: MessageEvent| {
+        inbox.messages.push_back(event.data().as_string());
+    });
+    let on_close = inbox_handler(&inbox, |inbox, _: CloseEvent| inbox.closed = true);
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
 
-    let opened = std::future::poll_fn(|cx| {
-        let mut inbox = inbox.borrow_mut();
-        if inbox.open || inbox.closed {
-            return Poll::Ready(inbox.open);
-        }
-        inbox.waker = Some(cx.waker().clone());
-        Poll::Pending
-    });
     let result = async {
+        let opened = inbox_wait(&inbox, |inbox| {
+            (inbox.open || inbox.closed).then_some(inbox.open)
+        });
         if !opened.await {
             return Err("closed before open".to_owned());
         }
         let round_trip = async || -> Result<(), String> {
             ws.send_with_str(PAYLOAD).map_err(|e| js_text(&e))?;
-            let echo = std::future::poll_fn(|cx| {
-                let mut inbox = inbox.borrow_mut();
-                if let Some(message) = inbox.messages.pop_front() {
-                    return Poll::Ready(Ok(message));
-                }
-                if inbox.closed {
-                    return Poll::Ready(Err("closed early".to_owned()));
-                }
-                inbox.waker = Some(cx.waker().clone());
-                Poll::Pending
+            let echo = inbox_wait(&inbox, |inbox| match inbox.messages.pop_front() {
+                Some(message) => Some(Ok(message)),
+                None if inbox.closed => Some(Err("closed early".to_owned())),
+                None => None,
             })
             .await?;
             match echo {
