@@ -41,9 +41,6 @@ pub(super) struct Driver {
     /// The queue is closed and empty.
     outgoing_done: bool,
     needs_flush: bool,
-    /// The last write pass stopped at its budget with more queued: the next pass (this
-    /// task is woken for it) flushes, so that a busy queue goes out in large writes.
-    more_to_write: bool,
     liveness: Liveness,
     /// How long to wait for the server to end TCP once the handshake is over.
     linger: Duration,
@@ -103,7 +100,6 @@ impl Driver {
             pending: None,
             outgoing_done: false,
             needs_flush: false,
-            more_to_write: false,
             liveness,
             linger,
             close: CloseState::default(),
@@ -171,14 +167,18 @@ impl Driver {
     }
 
     /// Writes queued messages, the Close frame when it is due, and flushes.
-    fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
+    ///
+    /// `Ok(true)` when the pass stopped at its budget with more queued: the flush is then
+    /// left to the next pass (this task is woken for it), so that a busy queue goes out in
+    /// large writes; the pass that finds the queue empty flushes.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<bool, WsError> {
         let mut budget = BUDGET;
-        self.more_to_write = false;
+        let mut more_to_write = false;
         loop {
             if budget == 0 {
                 // More may be queued: come back after other tasks had a turn.
                 cx.waker().wake_by_ref();
-                self.more_to_write = true;
+                more_to_write = true;
                 break;
             }
             budget -= 1;
@@ -205,7 +205,7 @@ impl Driver {
             }
             match Pin::new(&mut self.socket).poll_ready(cx) {
                 Poll::Ready(ready) => ready?,
-                Poll::Pending => return Ok(()),
+                Poll::Pending => return Ok(false),
             }
             if let Some(message) = self.pending.take() {
                 Pin::new(&mut self.socket).start_send(message)?;
@@ -226,13 +226,13 @@ impl Driver {
             }
         }
 
-        if self.needs_flush && !self.more_to_write {
+        if self.needs_flush && !more_to_write {
             if let Poll::Ready(flushed) = Pin::new(&mut self.socket).poll_flush(cx) {
                 flushed?;
                 self.needs_flush = false;
             }
         }
-        Ok(())
+        Ok(more_to_write)
     }
 
     /// Reads what the peer sent. `Ready` when the connection is over.
@@ -427,14 +427,17 @@ impl Future for Driver {
         if let Poll::Ready(Finished) = this.poll_failing(cx) {
             return Poll::Ready(());
         }
-        if let Err(error) = this.poll_write(cx) {
-            if !this.close.peer_closed {
-                let (_, reported) = classify(error);
-                let why = format!("{reported}");
-                this.fail(Shutdown::Abnormal(why), Some(reported));
+        let more_to_write = match this.poll_write(cx) {
+            Ok(more) => more,
+            Err(error) => {
+                if !this.close.peer_closed {
+                    let (_, reported) = classify(error);
+                    let why = format!("{reported}");
+                    this.fail(Shutdown::Abnormal(why), Some(reported));
+                }
+                return Poll::Ready(());
             }
-            return Poll::Ready(());
-        }
+        };
         if this.failing.is_none() {
             if let Poll::Ready(Finished) = this.poll_read(cx) {
                 return Poll::Ready(());
@@ -457,7 +460,7 @@ impl Future for Driver {
             }
         }
         // Reading may have queued a pong or the echo of the peer's Close.
-        if this.needs_flush && !this.more_to_write {
+        if this.needs_flush && !more_to_write {
             if let Poll::Ready(flushed) = Pin::new(&mut this.socket).poll_flush(cx) {
                 this.needs_flush = false;
                 if flushed.is_err() && !this.close.peer_closed {
