@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use super::{Report, Until, parse_closed_port, parse_report, report_path};
-
 /// `true` in the browser.
 pub const IN_BROWSER: bool = true;
 
@@ -32,25 +30,8 @@ impl Peer {
         self.port
     }
 
-    pub async fn report(&self, id: &str) -> Report {
-        self.get(&report_path(id, None, 0)).await
-    }
-
-    pub async fn wait(&self, id: &str, until: Until, timeout: Duration) -> Report {
-        self.get(&report_path(id, Some(until), timeout.as_millis() as u64))
-            .await
-    }
-
-    /// A loopback port nothing listens on (the server's `/closed-port`).
-    pub async fn closed_port(&self) -> u16 {
-        parse_closed_port(&self.get_body("/closed-port").await)
-    }
-
-    async fn get(&self, path: &str) -> Report {
-        parse_report(&self.get_body(path).await)
-    }
-
-    async fn get_body(&self, path: &str) -> String {
+    /// An HTTP GET to the server with `fetch`, the same request made natively.
+    pub(super) async fn get_body(&self, path: &str) -> String {
         use wasm_bindgen::JsCast;
         use wasm_bindgen_futures::JsFuture;
 

@@ -12,6 +12,7 @@
 )]
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -67,6 +68,29 @@ impl Until {
             Until::ClientClose => "client_close",
             Until::TcpClosed => "tcp_closed",
         }
+    }
+}
+
+/// What both targets ask of the test server; each target's `Peer` brings `get_body`.
+impl Peer {
+    /// The report of connection `id` as it is now.
+    pub async fn report(&self, id: &str) -> Report {
+        self.get(&report_path(id, None, 0)).await
+    }
+
+    /// The report of connection `id` once `until` holds, or after `timeout`.
+    pub async fn wait(&self, id: &str, until: Until, timeout: Duration) -> Report {
+        self.get(&report_path(id, Some(until), timeout.as_millis() as u64))
+            .await
+    }
+
+    /// A loopback port nothing listens on (the server's `/closed-port`).
+    pub async fn closed_port(&self) -> u16 {
+        parse_closed_port(&self.get_body("/closed-port").await)
+    }
+
+    async fn get(&self, path: &str) -> Report {
+        parse_report(&self.get_body(path).await)
     }
 }
 

@@ -6,8 +6,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wsclient_testserver::TestServer;
 
-use super::{Report, Until, parse_closed_port, parse_report, report_path};
-
 /// `true` in the browser.
 pub const IN_BROWSER: bool = false;
 
@@ -33,28 +31,8 @@ impl Peer {
         self.server.port()
     }
 
-    /// The report of connection `id` as it is now.
-    pub async fn report(&self, id: &str) -> Report {
-        self.get(&report_path(id, None, 0)).await
-    }
-
-    /// The report of connection `id` once `until` holds, or after `timeout`.
-    pub async fn wait(&self, id: &str, until: Until, timeout: Duration) -> Report {
-        self.get(&report_path(id, Some(until), timeout.as_millis() as u64))
-            .await
-    }
-
-    /// A loopback port nothing listens on (the server's `/closed-port`).
-    pub async fn closed_port(&self) -> u16 {
-        parse_closed_port(&self.get_body("/closed-port").await)
-    }
-
-    async fn get(&self, path: &str) -> Report {
-        parse_report(&self.get_body(path).await)
-    }
-
     /// An HTTP GET to the server, the same request the browser makes with `fetch`.
-    async fn get_body(&self, path: &str) -> String {
+    pub(super) async fn get_body(&self, path: &str) -> String {
         let mut stream = TcpStream::connect(self.server.addr())
             .await
             .unwrap_or_else(|e| panic!("cannot reach the test server: {e}"));
