@@ -24,18 +24,18 @@
 //!     cargo bench --bench compare      # one case, one client (for a profiler)
 //! ```
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 mod common;
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 fn main() {
     common::main(native::main);
 }
 
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 fn main() {}
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 mod native {
     use std::sync::Arc;
     use std::time::{Duration, Instant};

@@ -27,18 +27,18 @@
 //! `WSCLIENT_BENCH_OPEN_CONCURRENCY` (1000: handshakes in flight while opening),
 //! `WSCLIENT_BENCH_RUNTIME` (`multi_thread`, 2 workers, or `current_thread`).
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 mod common;
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 fn main() {
     common::main(native::main);
 }
 
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 fn main() {}
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 mod native {
     use std::sync::Arc;
     use std::time::{Duration, Instant};

@@ -12,16 +12,16 @@
 //! fuzzing server judges the rest (pings, fragmentation, UTF-8, the closing handshake).
 //! The baseline on raw tokio-tungstenite is `examples/autobahn_raw.rs`.
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     driver::main().await
 }
 
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 fn main() {}
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 mod driver {
     use std::process::ExitCode;
     use std::time::{Duration, Instant};

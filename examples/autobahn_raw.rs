@@ -10,16 +10,16 @@
 //! maximum message and frame sizes as the `wsclient` driver, so differences between the two
 //! reports come from `wsclient`'s connection task, not from the limits.
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     driver::main().await
 }
 
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 fn main() {}
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 mod driver {
     use std::process::ExitCode;
     use std::time::{Duration, Instant};

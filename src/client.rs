@@ -1,152 +1,178 @@
-//! The traits both backends implement, so that code can be generic over them.
+//! [`Client`]: one connection, the same on both targets.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_core::Stream;
+use futures_core::{FusedStream, Stream};
 use futures_sink::Sink;
 
-use crate::{CloseFrame, Config, Error, Message, Shutdown};
+use crate::backend::{Backend, Conn, Opened};
+use crate::{CloseFrame, Config, Error, MaybeSend, Message, Sender, Shutdown, WsClient};
 
-/// `Send` natively, nothing in the browser.
+/// A WebSocket client connection: natively on tokio-tungstenite, in the browser on the
+/// browser's own `WebSocket`. See [`WsClient`] for what each method does, and the crate
+/// docs for what differs in the browser.
 ///
-/// Futures and handles of the native backend are `Send`, so they can move between tokio
-/// worker threads; the browser's are not (JavaScript values live on one thread), and need
-/// not be. Bounds written with `MaybeSend` hold on both targets.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-pub trait MaybeSend: Send {}
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-impl<T: Send + ?Sized> MaybeSend for T {}
+/// Receiving is `&mut self` (one reader); sending and closing are `&self`, and also go
+/// through cloneable [`Sender`]s. It is a [`Stream`] of received messages and a [`Sink`] of
+/// messages to send.
+///
+/// Dropping it starts the closing handshake (code 1000) in the background, bounded by
+/// [`Config::close_timeout`]; senders then get [`Error::Closed`]. Once the handshake ends
+/// or times out nothing of the connection remains: no task, no timer, no JavaScript closure.
+#[derive(Debug)]
+pub struct Client {
+    sender: Sender,
+    protocol: Option<String>,
+    /// The stream has returned `None`.
+    finished: bool,
+}
 
-/// `Send` natively, nothing in the browser.
-///
-/// Futures and handles of the native backend are `Send`, so they can move between tokio
-/// worker threads; the browser's are not (JavaScript values live on one thread), and need
-/// not be. Bounds written with `MaybeSend` hold on both targets.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-pub trait MaybeSend {}
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-impl<T: ?Sized> MaybeSend for T {}
-
-/// A WebSocket client connection: what both backends implement.
-///
-/// [`Client`](crate::Client) is the current target's implementation; write generic code
-/// against this trait when it must not name a backend.
-///
-/// Receiving is `&mut self` (one reader); sending and closing are `&self` and may run
-/// concurrently from many tasks, directly or through [`sender`](Self::sender) handles.
-///
-/// ```no_run
-/// use std::time::Duration;
-/// use wsclient::{Config, Message, Shutdown, WsClient};
-///
-/// // Works with either backend.
-/// async fn greet<C: WsClient>(url: &str) -> Result<Shutdown, wsclient::Error> {
-///     let mut client = C::connect(url, Config::default()).await?;
-///     client.send(Message::text("hello")).await?;
-///     if let Some(reply) = client.recv().await {
-///         println!("{:?}", reply?);
-///     }
-///     Ok(client.shutdown(Duration::from_secs(2)).await)
-/// }
-/// ```
-pub trait WsClient: Stream<Item = Result<Message, Error>> + Unpin + Sized + MaybeSend {
-    /// The cloneable handle returned by [`sender`](Self::sender).
-    type Sender: WsSender;
-
-    /// Opens a connection to a `ws://` or `wss://` URL.
+impl Client {
+    /// Opens a connection to a `ws://` or `wss://` URL and waits until it is open.
     ///
     /// # Errors
     /// [`Error::InvalidUrl`] for a URL that is not `ws://` or `wss://`;
+    /// [`Error::InvalidHeader`] for an invalid header or subprotocol;
     /// [`Error::Connect`] when the server cannot be reached;
     /// [`Error::ConnectTimeout`] after [`Config::connect_timeout`];
-    /// [`Error::UpgradeRefused`] (natively) when the server answers with an HTTP status;
     /// [`Error::Unsupported`] for a setting the target cannot honour.
-    fn connect(url: &str, config: Config) -> impl Future<Output = Result<Self, Error>> + MaybeSend;
+    ///
+    /// Natively: [`Error::UpgradeRefused`] when the server answers with an HTTP status;
+    /// [`Error::Environment`] outside a tokio runtime.
+    ///
+    /// In the browser: a refused upgrade, an unreachable host and a TLS failure are all
+    /// [`Error::Connect`] (the browser does not say which); [`Config::header`],
+    /// [`Config::root_certificate_pem`] and [`Config::keepalive`] without
+    /// [`Config::heartbeat`] are [`Error::Unsupported`].
+    pub async fn connect(url: &str, config: Config) -> Result<Self, Error> {
+        let Opened {
+            conn,
+            slot,
+            protocol,
+        } = Conn::open(url, &config).await?;
+        Ok(Self {
+            sender: Sender::new(conn, slot, config.close_timeout),
+            protocol,
+            finished: false,
+        })
+    }
 
-    /// Sends a message. Resolves when the message is accepted: queued natively (waiting while
-    /// the send queue is full), handed to the browser in the browser (waiting while
-    /// `bufferedAmount` is above the high-water mark). Messages from one task go out in order;
-    /// messages from different tasks never interleave.
+    /// Sends a message. See [`WsSender::send`](crate::WsSender::send).
     ///
     /// # Errors
     /// [`Error::Closed`] once a shutdown has started or the connection has ended.
-    fn send(&self, message: Message) -> impl Future<Output = Result<(), Error>> + MaybeSend;
+    pub async fn send(&self, message: Message) -> Result<(), Error> {
+        self.sender.send(message).await
+    }
 
-    /// The next message from the peer. `None` after the peer's Close (or after an error has
-    /// been returned once): the stream is fused.
-    ///
-    /// # Errors
-    /// [`Error::ConnectionLost`], [`Error::Protocol`], [`Error::MessageTooLarge`],
-    /// [`Error::PongTimeout`], [`Error::IdleTimeout`]: each ends the connection.
-    fn recv(&mut self) -> impl Future<Output = Option<Result<Message, Error>>> + MaybeSend;
+    /// The next message from the peer; `None` after the peer's Close (or after an error
+    /// has been returned once). See [`WsClient::recv`].
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
 
-    /// A cloneable handle that can send and close from other tasks.
-    fn sender(&self) -> Self::Sender;
+    /// A cloneable handle that sends and closes from other tasks.
+    pub fn sender(&self) -> Sender {
+        self.sender.clone()
+    }
 
     /// Closes with code 1000 and waits for the peer's answer, at most `timeout`.
-    /// See [`WsSender::shutdown`].
-    fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> + MaybeSend;
+    /// See [`Sender::shutdown`].
+    pub async fn shutdown(&self, timeout: Duration) -> Shutdown {
+        self.sender.shutdown(timeout).await
+    }
 
-    /// Closes with a chosen code and reason and waits for the peer's answer, at most
-    /// `timeout`. See [`WsSender::close`].
+    /// Closes with a chosen code and reason. See [`Sender::close`].
     ///
     /// # Errors
     /// [`Error::InvalidCloseCode`] or [`Error::CloseReasonTooLong`]; nothing is sent then.
-    fn close(
-        &self,
-        frame: CloseFrame,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<Shutdown, Error>> + MaybeSend;
+    pub async fn close(&self, frame: CloseFrame, timeout: Duration) -> Result<Shutdown, Error> {
+        self.sender.close(frame, timeout).await
+    }
 
-    /// Ends the connection at once, without a closing handshake. See [`WsSender::close_now`].
-    fn close_now(&self);
+    /// Ends the connection at once, without a handshake. See [`Sender::close_now`].
+    pub fn close_now(&self) {
+        self.sender.close_now();
+    }
 
     /// The subprotocol the server chose, if any.
-    fn protocol(&self) -> Option<&str>;
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
 }
 
-/// A cloneable handle to a connection that can send and close from any task.
-///
-/// It is also a [`Sink`] of [`Message`]s whose `poll_close` performs the closing handshake
-/// (bounded by [`Config::close_timeout`]).
-pub trait WsSender: Clone + Sink<Message, Error = Error> + Unpin + MaybeSend + 'static {
-    /// Sends a message; see [`WsClient::send`].
-    ///
-    /// # Errors
-    /// [`Error::Closed`] once a shutdown has started or the connection has ended.
-    fn send(&self, message: Message) -> impl Future<Output = Result<(), Error>> + MaybeSend;
+impl Drop for Client {
+    fn drop(&mut self) {
+        let conn = self.sender.conn();
+        conn.release_receiver();
+        if !conn.outcome().is_decided() {
+            conn.request_close(CloseFrame::normal(), self.sender.close_timeout());
+            conn.keep_until_decided();
+        }
+    }
+}
 
-    /// Performs the closing handshake with code 1000, waiting at most `timeout` for the peer.
-    ///
-    /// Messages sent before the call go out before the Close frame. The Close is sent once:
-    /// concurrent and repeated calls share one handshake and resolve with the same outcome
-    /// (when they pass different timeouts, the earliest deadline applies to all). While it
-    /// runs, the receiving side keeps getting what the peer sends until the peer's Close.
-    ///
-    /// Resolves with [`Shutdown::Clean`] as soon as the peer answers, [`Shutdown::TimedOut`]
-    /// when it does not answer in time, [`Shutdown::Abnormal`] when the transport ends first.
-    /// If the peer closed first, resolves at once with its frame.
-    fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> + MaybeSend;
+impl Stream for Client {
+    type Item = Result<Message, Error>;
 
-    /// Like [`shutdown`](Self::shutdown) with a chosen code and reason.
-    ///
-    /// # Errors
-    /// [`Error::InvalidCloseCode`] when the code may not be sent on this target (see
-    /// [`CloseCode`](crate::CloseCode)); [`Error::CloseReasonTooLong`] for a reason over
-    /// 123 bytes. Nothing is sent then.
-    fn close(
-        &self,
-        frame: CloseFrame,
-        timeout: Duration,
-    ) -> impl Future<Output = Result<Shutdown, Error>> + MaybeSend;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        let item = std::task::ready!(self.sender.conn().poll_recv(cx));
+        if item.is_none() {
+            self.finished = true;
+        }
+        Poll::Ready(item)
+    }
+}
 
-    /// Ends the connection at once without a closing handshake: natively the TCP connection
-    /// is closed, in the browser the socket is closed and abandoned. Pending and later
-    /// shutdowns resolve with [`Shutdown::Abnormal`], unless the connection had already
-    /// ended: then they keep its outcome (a completed handshake stays [`Shutdown::Clean`]).
-    fn close_now(&self);
+impl FusedStream for Client {
+    fn is_terminated(&self) -> bool {
+        self.finished
+    }
+}
 
-    /// `true` once a shutdown has started or the connection has ended.
-    fn is_closed(&self) -> bool;
+/// The same as the client's [`Sender`]'s: `poll_close` performs the closing handshake.
+impl Sink<Message> for Client {
+    type Error = Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.sender).poll_ready(cx)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        Pin::new(&mut self.sender).start_send(item)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.sender).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.sender).poll_close(cx)
+    }
+}
+
+impl WsClient for Client {
+    type Sender = Sender;
+
+    fn connect(url: &str, config: Config) -> impl Future<Output = Result<Self, Error>> + MaybeSend {
+        Self::connect(url, config)
+    }
+
+    fn recv(&mut self) -> impl Future<Output = Option<Result<Message, Error>>> + MaybeSend {
+        Self::recv(self)
+    }
+
+    fn as_sender(&self) -> &Sender {
+        &self.sender
+    }
+
+    fn protocol(&self) -> Option<&str> {
+        Self::protocol(self)
+    }
 }

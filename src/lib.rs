@@ -96,40 +96,34 @@
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod backend;
 mod client;
 mod config;
 mod error;
+#[cfg(any(web, test))]
+mod gate;
 mod message;
+mod outcome;
+mod sender;
+mod traits;
 mod url;
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 pub mod native;
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 pub mod web;
 
 pub use bytes::Bytes;
-pub use client::{MaybeSend, WsClient, WsSender};
+pub use client::Client;
 pub use config::Config;
 pub use error::{BoxError, Error};
 pub use message::{
     BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES, Message, Shutdown,
 };
+pub use sender::Sender;
+pub use traits::{MaybeSend, WsClient, WsSender};
 
-/// The client of the current target: [`native::NativeClient`] natively.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-pub type Client = native::NativeClient;
-/// The sender handle of the current target: [`native::NativeSender`] natively.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-pub type Sender = native::NativeSender;
-
-/// The client of the current target: [`web::WebClient`] in the browser.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-pub type Client = web::WebClient;
-/// The sender handle of the current target: [`web::WebSender`] in the browser.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-pub type Sender = web::WebSender;
-
-/// Compile-time checks that the backend implements the contract, and is `Send` natively.
+/// Compile-time checks that the front implements the contract, and is `Send` natively.
 fn _assert_impls() {
     fn client<C: WsClient>() {}
     fn sender<S: WsSender>() {}
@@ -144,7 +138,7 @@ fn _assert_impls() {
     sink::<Client>();
     sink::<Sender>();
 
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    #[cfg(native)]
     {
         fn send_sync<T: Send + Sync + 'static>() {}
         send_sync::<Client>();

@@ -21,35 +21,23 @@ use futures_util::{SinkExt, StreamExt};
 use support::{IN_BROWSER, Peer, Stopwatch, Until, unique_id};
 use wsclient::{Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// Declares one case for both targets.
 macro_rules! case {
     (browser_skip = $why:tt; async fn $name:ident($peer:ident) $body:block) => {
-        #[cfg_attr(
-            not(all(target_arch = "wasm32", target_os = "unknown")),
-            tokio::test(flavor = "multi_thread", worker_threads = 2)
-        )]
-        #[cfg_attr(
-            all(target_arch = "wasm32", target_os = "unknown"),
-            wasm_bindgen_test::wasm_bindgen_test
-        )]
-        #[cfg_attr(all(target_arch = "wasm32", target_os = "unknown"), ignore = $why)]
+        #[cfg_attr(native, tokio::test(flavor = "multi_thread", worker_threads = 2))]
+        #[cfg_attr(web, wasm_bindgen_test::wasm_bindgen_test)]
+        #[cfg_attr(web, ignore = $why)]
         async fn $name() {
             let $peer = &Peer::start().await;
             $body
         }
     };
     (async fn $name:ident($peer:ident) $body:block) => {
-        #[cfg_attr(
-            not(all(target_arch = "wasm32", target_os = "unknown")),
-            tokio::test(flavor = "multi_thread", worker_threads = 2)
-        )]
-        #[cfg_attr(
-            all(target_arch = "wasm32", target_os = "unknown"),
-            wasm_bindgen_test::wasm_bindgen_test
-        )]
+        #[cfg_attr(native, tokio::test(flavor = "multi_thread", worker_threads = 2))]
+        #[cfg_attr(web, wasm_bindgen_test::wasm_bindgen_test)]
         async fn $name() {
             let $peer = &Peer::start().await;
             $body

@@ -16,7 +16,7 @@
 //! The leak check needs Chromium started with `--js-flags=--expose-gc` and
 //! `--enable-precise-memory-info` (both in `webdriver.json`); without them it fails.
 
-#![cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#![cfg(web)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,7 +1,7 @@
 //! Native-only behaviour: what the browser has no counterpart for (Ping frames, headers,
 //! TLS roots, tokio tasks, `Send` futures). The shared cases are in `behaviour.rs`.
 
-#![cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#![cfg(native)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -14,17 +15,17 @@ use futures_core::Stream;
 use futures_sink::Sink;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio::time::Sleep;
+use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::CloseFrame as WsCloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use super::conn::Conn;
 use super::convert::{from_ws_close, into_ws};
-use super::deadline;
 use super::liveness::{Liveness, LivenessEvent};
-use super::shared::Shared;
+use super::timer;
 use crate::{CloseCode, CloseFrame, Error, Message, Shutdown};
 
 pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -34,50 +35,89 @@ const BUDGET: usize = 64;
 
 pub(super) struct Driver {
     socket: Socket,
-    shared: std::sync::Arc<Shared>,
+    conn: Arc<Conn>,
     outgoing: mpsc::Receiver<Message>,
-    /// A message taken from the queue that the socket was not ready for.
-    pending: Option<WsMessage>,
-    /// The queue is closed and empty.
-    outgoing_done: bool,
-    needs_flush: bool,
+    writer: Writer,
+    /// Frames were written (or tungstenite queued a pong or the echo of a Close) and not
+    /// flushed yet.
+    unflushed: bool,
     liveness: Liveness,
-    /// How long to wait for the server to end TCP once the handshake is over.
+    /// How long to wait for the server to end TCP once the handshake is over, and how long
+    /// a failure may take to send its Close.
     linger: Duration,
-    close: CloseState,
-    /// The peer broke the protocol; the connection is failed once `recv` has taken what
-    /// came before the violation and the answers already queued went out.
-    failing: Option<Failing>,
+    phase: Phase,
 }
 
+/// Where the outgoing side stands.
+enum Writer {
+    /// Takes the next message from the queue (or a due ping).
+    Taking,
+    /// A message taken that the socket was not ready for.
+    Holding(WsMessage),
+    /// The queue is closed and empty.
+    Drained,
+}
+
+/// Where the connection stands.
+enum Phase {
+    /// Messages flow both ways; the liveness checks run.
+    Open,
+    /// A close was requested: the queue is closed, what it holds goes out, then `frame`.
+    Closing {
+        frame: CloseFrame,
+        deadline: Pin<Box<Sleep>>,
+    },
+    /// Our Close went out; waiting for the peer's until the deadline.
+    CloseSent { deadline: Pin<Box<Sleep>> },
+    /// The peer broke the protocol: the connection is being failed.
+    Failing(Failing),
+    /// The peer's Close arrived: the handshake is complete and the outcome decided. Waiting
+    /// a little for the server to end TCP, as it should.
+    Closed { linger: Pin<Box<Sleep>> },
+}
+
+/// RFC 6455 7.1.7: fail the connection, sending a Close with the reason. The messages that
+/// arrived before the violation are still delivered, and the answers the application sends
+/// before `recv` reports the error go out before that Close (Autobahn 3.2, 4.1.3, 5.15...:
+/// "echo, then fail").
 struct Failing {
     /// The Close to send: 1002, 1007 or 1009.
     frame: CloseFrame,
     why: String,
-    /// Bounds both the wait for `recv` and the writing of the queue and the Close.
+    /// Bounds the wait for `recv`, then the writing of the queue and the Close.
     deadline: Pin<Box<Sleep>>,
-    /// `recv` has taken the error (or the wait is over): the queue is closed and the Close
-    /// goes out after what it holds.
-    started: bool,
+    stage: FailStage,
+    /// The deadline of a close the application requested before or during the failure:
+    /// [`Shutdown::TimedOut`] when it passes first.
+    close_deadline: Option<Pin<Box<Sleep>>>,
 }
 
-#[derive(Default)]
-struct CloseState {
-    /// The frame to send, once a close was requested.
-    frame: Option<CloseFrame>,
-    sent: bool,
-    /// The peer's Close arrived (first or as the answer to ours).
-    peer_closed: bool,
-    deadline: Option<Pin<Box<Sleep>>>,
-    /// After the outcome: waiting for the server to end TCP.
-    linger: Option<Pin<Box<Sleep>>>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FailStage {
+    /// Until `recv` has taken what came before the violation (and the error).
+    WaitingForRecv,
+    /// The queue is closed; what it holds goes out, then the Close.
+    Writing,
+    /// The Close is written; the connection ends once it is flushed.
+    CloseSent,
+}
+
+impl Phase {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closing { .. } => "closing",
+            Self::CloseSent { .. } => "close sent",
+            Self::Failing(_) => "failing",
+            Self::Closed { .. } => "closed",
+        }
+    }
 }
 
 impl std::fmt::Debug for Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Driver")
-            .field("close_sent", &self.close.sent)
-            .field("peer_closed", &self.close.peer_closed)
+            .field("phase", &self.phase.name())
             .finish_non_exhaustive()
     }
 }
@@ -85,30 +125,35 @@ impl std::fmt::Debug for Driver {
 /// The connection is over: the task ends and drops the socket.
 struct Finished;
 
+/// Brings `sleep` forward to `deadline`, never back.
+fn bring_forward(sleep: &mut Pin<Box<Sleep>>, deadline: Instant) {
+    if deadline < sleep.deadline() {
+        sleep.as_mut().reset(deadline);
+    }
+}
+
 impl Driver {
     pub(super) fn new(
         socket: Socket,
-        shared: std::sync::Arc<Shared>,
+        conn: Arc<Conn>,
         outgoing: mpsc::Receiver<Message>,
         liveness: Liveness,
         linger: Duration,
     ) -> Self {
         Self {
             socket,
-            shared,
+            conn,
             outgoing,
-            pending: None,
-            outgoing_done: false,
-            needs_flush: false,
+            writer: Writer::Taking,
+            unflushed: false,
             liveness,
             linger,
-            close: CloseState::default(),
-            failing: None,
+            phase: Phase::Open,
         }
     }
 
     fn handle_requests(&mut self, cx: &mut Context<'_>) -> Option<Finished> {
-        let requests = self.shared.poll_requests(cx)?;
+        let requests = self.conn.poll_requests(cx)?;
         if requests.abort {
             drop(requests);
             return Some(self.fail(
@@ -118,26 +163,35 @@ impl Driver {
         }
         let (frame, deadline) = (requests.close.clone(), requests.deadline);
         drop(requests);
-        if let Some(frame) = frame {
-            if let Some(failing) = &mut self.failing {
-                // Closing while a failure is pending: send the failure's code, now.
-                failing.started = true;
-                self.outgoing.close();
-                self.close.frame = Some(failing.frame.clone());
-            } else if self.close.frame.is_none() {
+        let (Some(frame), Some(deadline)) = (frame, deadline) else {
+            return None;
+        };
+        match &mut self.phase {
+            Phase::Open => {
                 // No new messages from now on; those already queued still go out first.
                 self.outgoing.close();
-                self.close.frame = Some(frame);
+                self.phase = Phase::Closing {
+                    frame,
+                    deadline: Box::pin(tokio::time::sleep_until(deadline)),
+                };
             }
-            if let Some(deadline) = deadline {
-                match &mut self.close.deadline {
-                    Some(sleep) if sleep.deadline() <= deadline => {}
-                    Some(sleep) => sleep.as_mut().reset(deadline),
+            Phase::Closing { deadline: sleep, .. } | Phase::CloseSent { deadline: sleep } => {
+                bring_forward(sleep, deadline);
+            }
+            Phase::Failing(failing) => {
+                // Closing while a failure is pending: send the failure's code, now.
+                if failing.stage == FailStage::WaitingForRecv {
+                    failing.stage = FailStage::Writing;
+                    self.outgoing.close();
+                }
+                match &mut failing.close_deadline {
+                    Some(sleep) => bring_forward(sleep, deadline),
                     None => {
-                        self.close.deadline = Some(Box::pin(tokio::time::sleep_until(deadline)))
+                        failing.close_deadline = Some(Box::pin(tokio::time::sleep_until(deadline)));
                     }
                 }
             }
+            Phase::Closed { .. } => {}
         }
         None
     }
@@ -145,25 +199,56 @@ impl Driver {
     /// Ends the connection without a handshake (or after a failed one).
     fn fail(&mut self, outcome: Shutdown, error: Option<Error>) -> Finished {
         if let Some(error) = error {
-            self.shared.inbox.push(Err(error));
+            self.conn.inbox.push(Err(error));
         }
-        self.shared.decide(outcome);
-        self.shared.inbox.end();
+        self.conn.decide(outcome);
+        self.conn.inbox.end();
         Finished
     }
 
-    /// The handshake is complete: report it and wait a little for the server to end TCP.
+    /// The peer's Close arrived: the handshake is complete. Reports it and waits a little
+    /// for the server to end TCP.
     fn finish_handshake(&mut self, peer: CloseFrame) {
-        self.shared.decide(Shutdown::Clean(peer));
-        self.shared.inbox.end();
+        self.conn.decide(Shutdown::Clean(peer));
+        self.conn.inbox.end();
         self.outgoing.close();
-        if self.close.linger.is_none() {
-            self.close.linger = Some(Box::pin(tokio::time::sleep(self.linger)));
+        self.phase = Phase::Closed {
+            linger: Box::pin(tokio::time::sleep(self.linger)),
+        };
+    }
+
+    /// Whether data frames may still be written: not after our Close or the peer's.
+    fn may_send_data(&self) -> bool {
+        match &self.phase {
+            Phase::Open | Phase::Closing { .. } => true,
+            Phase::Failing(failing) => failing.stage != FailStage::CloseSent,
+            Phase::CloseSent { .. } | Phase::Closed { .. } => false,
         }
     }
 
-    fn may_send_data(&self) -> bool {
-        !self.close.sent && !self.close.peer_closed
+    /// The Close frame to write once the queue is drained, if one is due.
+    fn close_due(&self) -> Option<&CloseFrame> {
+        match &self.phase {
+            Phase::Closing { frame, .. } => Some(frame),
+            Phase::Failing(Failing {
+                frame,
+                stage: FailStage::Writing,
+                ..
+            }) => Some(frame),
+            _ => None,
+        }
+    }
+
+    /// Our Close is written: the next phase.
+    fn close_written(&mut self) {
+        match std::mem::replace(&mut self.phase, Phase::Open) {
+            Phase::Closing { deadline, .. } => self.phase = Phase::CloseSent { deadline },
+            Phase::Failing(mut failing) => {
+                failing.stage = FailStage::CloseSent;
+                self.phase = Phase::Failing(failing);
+            }
+            other => self.phase = other,
+        }
     }
 
     /// Writes queued messages, the Close frame when it is due, and flushes.
@@ -182,16 +267,18 @@ impl Driver {
                 break;
             }
             budget -= 1;
-            if self.pending.is_none() {
+            if !matches!(self.writer, Writer::Holding(_)) {
                 if let Some(ping) = self.liveness.take_due_ping() {
-                    self.pending = Some(ping);
-                } else if self.outgoing_done || !self.may_send_data() {
+                    self.writer = Writer::Holding(ping);
+                } else if matches!(self.writer, Writer::Drained) || !self.may_send_data() {
                     break;
                 } else {
                     match self.outgoing.poll_recv(cx) {
-                        Poll::Ready(Some(message)) => self.pending = Some(into_ws(message)),
+                        Poll::Ready(Some(message)) => {
+                            self.writer = Writer::Holding(into_ws(message));
+                        }
                         Poll::Ready(None) => {
-                            self.outgoing_done = true;
+                            self.writer = Writer::Drained;
                             break;
                         }
                         Poll::Pending => break,
@@ -200,36 +287,38 @@ impl Driver {
             }
             if !self.may_send_data() {
                 // The peer closed meanwhile: nothing more may be sent.
-                self.pending = None;
+                self.writer = Writer::Taking;
                 break;
             }
             match Pin::new(&mut self.socket).poll_ready(cx) {
                 Poll::Ready(ready) => ready?,
                 Poll::Pending => return Ok(false),
             }
-            if let Some(message) = self.pending.take() {
+            if let Writer::Holding(message) = std::mem::replace(&mut self.writer, Writer::Taking) {
                 Pin::new(&mut self.socket).start_send(message)?;
-                self.needs_flush = true;
+                self.unflushed = true;
             }
         }
 
-        let close_due = self.outgoing_done && self.pending.is_none() && self.may_send_data();
-        if let (true, Some(frame)) = (close_due, &self.close.frame) {
+        let close_frame = match self.writer {
+            Writer::Drained => self.close_due().map(|frame| WsCloseFrame {
+                code: WsCloseCode::from(frame.code.as_u16()),
+                reason: frame.reason.clone().into(),
+            }),
+            Writer::Taking | Writer::Holding(_) => None,
+        };
+        if let Some(frame) = close_frame {
             if Pin::new(&mut self.socket).poll_ready(cx).is_ready() {
-                let frame = WsCloseFrame {
-                    code: WsCloseCode::from(frame.code.as_u16()),
-                    reason: frame.reason.clone().into(),
-                };
-                self.close.sent = true;
+                self.close_written();
                 Pin::new(&mut self.socket).start_send(WsMessage::Close(Some(frame)))?;
-                self.needs_flush = true;
+                self.unflushed = true;
             }
         }
 
-        if self.needs_flush && !more_to_write {
+        if self.unflushed && !more_to_write {
             if let Poll::Ready(flushed) = Pin::new(&mut self.socket).poll_flush(cx) {
                 flushed?;
-                self.needs_flush = false;
+                self.unflushed = false;
             }
         }
         Ok(more_to_write)
@@ -238,8 +327,10 @@ impl Driver {
     /// Reads what the peer sent. `Ready` when the connection is over.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Finished> {
         for _ in 0..BUDGET {
-            let closing = self.close.frame.is_some() || self.close.peer_closed;
-            if !closing && self.shared.inbox.poll_room(cx).is_pending() {
+            // Once closing, read regardless of the queue's bounds: nothing the peer sent
+            // before its Close is lost, and its Close must be seen.
+            let closing = !matches!(self.phase, Phase::Open);
+            if !closing && self.conn.inbox.poll_room(cx).is_pending() {
                 return Poll::Pending;
             }
             let Some(item) = ready!(Pin::new(&mut self.socket).poll_next(cx)) else {
@@ -256,17 +347,16 @@ impl Driver {
             self.liveness.saw_traffic();
             match message {
                 WsMessage::Text(text) => self
-                    .shared
+                    .conn
                     .inbox
                     .push(Ok(Message::text_from_validated(text.into()))),
-                WsMessage::Binary(bytes) => self.shared.inbox.push(Ok(Message::binary(bytes))),
-                WsMessage::Ping(_) => self.needs_flush = true, // tungstenite queued the pong
+                WsMessage::Binary(bytes) => self.conn.inbox.push(Ok(Message::binary(bytes))),
+                WsMessage::Ping(_) => self.unflushed = true, // tungstenite queued the pong
                 WsMessage::Pong(_) | WsMessage::Frame(_) => {}
                 WsMessage::Close(frame) => {
-                    let peer = from_ws_close(frame);
-                    self.close.peer_closed = true;
-                    self.needs_flush = true; // tungstenite queued the echo if the peer closed first
-                    self.finish_handshake(peer);
+                    // tungstenite queued the echo if the peer closed first.
+                    self.unflushed = true;
+                    self.finish_handshake(from_ws_close(frame));
                     // Let the tasks waiting for the outcome run before this one reads the
                     // end of TCP and tears the socket down.
                     yield_to_other_tasks(cx);
@@ -281,7 +371,7 @@ impl Driver {
     /// The stream ended without an error: after a completed handshake that is the server
     /// closing TCP, as it should.
     fn stream_ended(&mut self) -> Finished {
-        if self.close.peer_closed {
+        if matches!(self.phase, Phase::Closed { .. }) {
             return Finished;
         }
         self.fail(
@@ -293,7 +383,7 @@ impl Driver {
     /// A read error. A protocol violation (the socket still works) starts failing the
     /// connection and returns `None`; anything else ends it at once.
     fn read_failed(&mut self, error: WsError) -> Option<Finished> {
-        if self.close.peer_closed {
+        if matches!(self.phase, Phase::Closed { .. }) {
             // The handshake is complete; how TCP ends does not matter any more.
             return Some(Finished);
         }
@@ -301,18 +391,25 @@ impl Driver {
         let why = format!("{reported}");
         match close_code {
             Some(code) if self.may_send_data() => {
-                // RFC 6455 7.1.7: fail the connection, sending a Close with the reason. The
-                // messages that arrived before the violation are still delivered, and the
-                // answers the application sends before `recv` reports the error go out
-                // before that Close (Autobahn 3.2, 4.1.3, 5.15...: "echo, then fail").
                 let frame = CloseFrame::new(code, failure_reason(&reported));
-                self.shared.inbox.push(Err(reported));
-                self.shared.inbox.end();
-                self.failing = Some(Failing {
+                self.conn.inbox.push(Err(reported));
+                self.conn.inbox.end();
+                // A close already requested has closed the queue: nothing is left to wait
+                // for, the Close goes out once the queue is written.
+                let close_deadline = match std::mem::replace(&mut self.phase, Phase::Open) {
+                    Phase::Closing { deadline, .. } => Some(deadline),
+                    _ => None,
+                };
+                let stage = match close_deadline {
+                    Some(_) => FailStage::Writing,
+                    None => FailStage::WaitingForRecv,
+                };
+                self.phase = Phase::Failing(Failing {
                     frame,
                     why,
                     deadline: Box::pin(tokio::time::sleep(self.linger)),
-                    started: false,
+                    stage,
+                    close_deadline,
                 });
                 None
             }
@@ -322,30 +419,47 @@ impl Driver {
 
     /// Drives a pending failure: `Ready` when the connection is over.
     fn poll_failing(&mut self, cx: &mut Context<'_>) -> Poll<Finished> {
-        let Some(failing) = &mut self.failing else {
+        let Phase::Failing(failing) = &mut self.phase else {
             return Poll::Pending;
         };
         let expired = failing.deadline.as_mut().poll(cx).is_ready();
-        if !failing.started {
-            if !expired && self.shared.inbox.poll_drained(cx).is_pending() {
-                return Poll::Pending;
+        let done = match failing.stage {
+            FailStage::WaitingForRecv => {
+                if !expired && self.conn.inbox.poll_drained(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                failing.stage = FailStage::Writing;
+                failing
+                    .deadline
+                    .as_mut()
+                    .reset(timer::from_now(self.linger));
+                self.conn.mark_closing();
+                self.outgoing.close();
+                cx.waker().wake_by_ref(); // write the rest of the queue and the Close
+                false
             }
-            failing.started = true;
-            failing
-                .deadline
-                .as_mut()
-                .reset(deadline::from_now(self.linger));
-            self.shared.mark_closing();
-            self.outgoing.close();
-            self.close.frame = Some(failing.frame.clone());
-            cx.waker().wake_by_ref(); // write the rest of the queue and the Close
-            return Poll::Pending;
-        }
-        if expired || (self.close.sent && !self.needs_flush) {
+            FailStage::Writing => expired,
+            FailStage::CloseSent => expired || !self.unflushed,
+        };
+        if done {
             let why = failing.why.clone();
             return Poll::Ready(self.fail(Shutdown::Abnormal(why), None));
         }
         Poll::Pending
+    }
+
+    /// Whether the deadline of the closing handshake the application requested has passed.
+    ///
+    /// Polled (so its timer registered) only after the Close went out: registering a timer
+    /// wakes the runtime's timer thread, which would otherwise delay the Close by a system
+    /// call.
+    fn close_deadline_passed(&mut self, cx: &mut Context<'_>) -> bool {
+        let deadline = match &mut self.phase {
+            Phase::Closing { deadline, .. } | Phase::CloseSent { deadline } => Some(deadline),
+            Phase::Failing(failing) => failing.close_deadline.as_mut(),
+            Phase::Open | Phase::Closed { .. } => None,
+        };
+        deadline.is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready())
     }
 }
 
@@ -404,7 +518,7 @@ impl Future for Driver {
         if let Some(Finished) = this.handle_requests(cx) {
             return Poll::Ready(());
         }
-        if let Some(linger) = &mut this.close.linger {
+        if let Phase::Closed { linger } = &mut this.phase {
             if linger.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(());
             }
@@ -412,9 +526,9 @@ impl Future for Driver {
         // Once a close is under way its own deadline bounds the connection (as in the
         // browser); before that, liveness runs. While `recv` has not taken what is queued,
         // reading is paused and pongs go unseen: the queued messages are the proof of life.
-        if this.close.frame.is_none() && !this.close.peer_closed && this.failing.is_none() {
+        if matches!(this.phase, Phase::Open) {
             // (Only with a check enabled: `is_full` takes the inbox's lock on every poll.)
-            if this.liveness.enabled() && this.shared.inbox.is_full() {
+            if this.liveness.enabled() && this.conn.inbox.is_full() {
                 this.liveness.saw_traffic();
             }
             if let Poll::Ready(LivenessEvent::Dead(error)) = this.liveness.poll(cx) {
@@ -430,7 +544,7 @@ impl Future for Driver {
         let more_to_write = match this.poll_write(cx) {
             Ok(more) => more,
             Err(error) => {
-                if !this.close.peer_closed {
+                if !matches!(this.phase, Phase::Closed { .. }) {
                     let (_, reported) = classify(error);
                     let why = format!("{reported}");
                     this.fail(Shutdown::Abnormal(why), Some(reported));
@@ -438,39 +552,34 @@ impl Future for Driver {
                 return Poll::Ready(());
             }
         };
-        if this.failing.is_none() {
+        if !matches!(this.phase, Phase::Failing(_)) {
             if let Poll::Ready(Finished) = this.poll_read(cx) {
                 return Poll::Ready(());
             }
         }
-        if this.failing.is_some() {
+        if matches!(this.phase, Phase::Failing(_)) {
             // A violation may just have been read (its wait must be registered now, or
             // nothing wakes this task), or the Close just written and flushed.
             if let Poll::Ready(Finished) = this.poll_failing(cx) {
                 return Poll::Ready(());
             }
         }
-        // The handshake's deadline is polled (so its timer registered) only after the Close
-        // went out: registering a timer wakes the runtime's timer thread, which would
-        // otherwise delay the Close by a system call.
-        if let Some(deadline) = &mut this.close.deadline {
-            if deadline.as_mut().poll(cx).is_ready() && !this.close.peer_closed {
-                this.fail(Shutdown::TimedOut, None);
-                return Poll::Ready(());
-            }
+        if this.close_deadline_passed(cx) {
+            this.fail(Shutdown::TimedOut, None);
+            return Poll::Ready(());
         }
         // Reading may have queued a pong or the echo of the peer's Close.
-        if this.needs_flush && !more_to_write {
+        if this.unflushed && !more_to_write {
             if let Poll::Ready(flushed) = Pin::new(&mut this.socket).poll_flush(cx) {
-                this.needs_flush = false;
-                if flushed.is_err() && !this.close.peer_closed {
-                    this.fail(
-                        Shutdown::Abnormal("the connection failed while writing".into()),
-                        Some(Error::ConnectionLost(
-                            flushed.err().map(|e| Box::new(e) as _),
-                        )),
-                    );
-                    return Poll::Ready(());
+                this.unflushed = false;
+                if let Err(error) = flushed {
+                    if !matches!(this.phase, Phase::Closed { .. }) {
+                        this.fail(
+                            Shutdown::Abnormal("the connection failed while writing".into()),
+                            Some(Error::ConnectionLost(Some(Box::new(error)))),
+                        );
+                        return Poll::Ready(());
+                    }
                 }
             }
         }
@@ -481,8 +590,8 @@ impl Future for Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         // However the task ends (finished, or dropped with its runtime), release every waiter.
-        self.shared
+        self.conn
             .decide(Shutdown::Abnormal("the connection task stopped".into()));
-        self.shared.inbox.end();
+        self.conn.inbox.end();
     }
 }

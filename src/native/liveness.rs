@@ -1,4 +1,5 @@
-//! Keepalive pings (or heartbeat messages) with a pong deadline, and the idle timeout.
+//! The heartbeat (a ping, or the configured heartbeat message, every interval, with an
+//! answer deadline) and the idle timeout.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,7 +10,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::convert::into_ws;
-use super::deadline::after;
+use super::timer::after;
 use crate::{Config, Error, Message};
 
 pub(super) enum LivenessEvent {
@@ -21,11 +22,11 @@ pub(super) enum LivenessEvent {
 pub(super) struct Liveness {
     /// When the peer last sent anything. Only kept up to date when a check is enabled.
     last_seen: Instant,
-    ping: Option<PingCheck>,
-    idle: Option<IdleCheck>,
+    heartbeat: Option<Heartbeat>,
+    idle: Option<Idle>,
 }
 
-struct PingCheck {
+struct Heartbeat {
     interval: Duration,
     timeout: Duration,
     heartbeat: Option<Message>,
@@ -36,7 +37,7 @@ struct PingCheck {
     due: bool,
 }
 
-struct IdleCheck {
+struct Idle {
     timeout: Duration,
     timer: Pin<Box<Sleep>>,
 }
@@ -46,7 +47,7 @@ impl Liveness {
         let now = Instant::now();
         Self {
             last_seen: now,
-            ping: config.ping_interval.map(|interval| PingCheck {
+            heartbeat: config.ping_interval.map(|interval| Heartbeat {
                 interval,
                 timeout: config.pong_timeout,
                 heartbeat: config.heartbeat.clone(),
@@ -54,7 +55,7 @@ impl Liveness {
                 sent_at: None,
                 due: false,
             }),
-            idle: config.idle_timeout.map(|timeout| IdleCheck {
+            idle: config.idle_timeout.map(|timeout| Idle {
                 timeout,
                 timer: Box::pin(tokio::time::sleep_until(after(now, timeout))),
             }),
@@ -63,7 +64,7 @@ impl Liveness {
 
     /// Whether any check runs (when none does, nothing here needs feeding).
     pub(super) fn enabled(&self) -> bool {
-        self.ping.is_some() || self.idle.is_some()
+        self.heartbeat.is_some() || self.idle.is_some()
     }
 
     /// Anything arrived from the peer: it is alive.
@@ -75,7 +76,7 @@ impl Liveness {
 
     /// The ping (or heartbeat) to write now, if one is due.
     pub(super) fn take_due_ping(&mut self) -> Option<WsMessage> {
-        let ping = self.ping.as_mut().filter(|ping| ping.due)?;
+        let ping = self.heartbeat.as_mut().filter(|ping| ping.due)?;
         ping.due = false;
         Some(match &ping.heartbeat {
             Some(message) => into_ws(message.clone()),
@@ -94,7 +95,7 @@ impl Liveness {
                 idle.timer.as_mut().reset(deadline);
             }
         }
-        if let Some(ping) = &mut self.ping {
+        if let Some(ping) = &mut self.heartbeat {
             while ping.timer.as_mut().poll(cx).is_ready() {
                 let now = Instant::now();
                 let next = match ping.sent_at {

@@ -8,24 +8,22 @@
 //! timers hold a `Weak`, so they never keep a connection alive by themselves.
 
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use gloo_timers::callback::Timeout;
-use js_sys::{ArrayBuffer, JsString, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::gate::Gate;
+use super::convert::{JsError, message_from_js, send_to_js};
+use super::events::{Event, Listener, WeakListener, report};
 use super::inbox::Inbox;
-use super::js_error::JsError;
-use super::liveness::{Check, Liveness};
+use super::liveness::Liveness;
 use super::socket::Socket;
 use super::timer::{delay_ms, now_ms};
+use crate::gate::Gate;
+use crate::outcome::Outcome;
 use crate::{CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 
 /// What the page sends when it gives up on a connection itself (a heartbeat unanswered, an
@@ -45,8 +43,11 @@ pub(super) fn live() -> usize {
 }
 
 /// One connection: its socket, its received messages, its closing handshake.
-pub(super) struct Conn {
+pub(crate) struct Conn {
     state: RefCell<State>,
+    pub(super) outcome: Outcome,
+    /// Itself, as the socket's handlers and the timers hold it.
+    listener: WeakListener,
     high_water: usize,
     max_message_size: Option<usize>,
 }
@@ -56,52 +57,56 @@ struct State {
     /// `None` once the connection is over: the socket has been closed or abandoned.
     socket: Option<Socket>,
     inbox: Inbox,
-    /// A close was requested or the connection ended: no more sends.
-    closing: bool,
-    /// `WebSocket.close(code, reason)` was called (it is called once).
-    close_called: bool,
-    /// When the closing handshake gives up (`now_ms()`), and the timer that does it.
-    deadline: Option<(f64, Timeout)>,
-    outcome: Option<Shutdown>,
-    outcome_waiters: Vec<(u64, Waker)>,
-    next_waiter: u64,
     liveness: Liveness,
     gate: Gate,
-    /// The browser fired `error` after the connection opened (a `close` follows).
-    saw_error: bool,
 }
 
+/// Where the connection stands.
 enum Phase {
     /// Waiting for `open`; the waker of `connect`.
     Connecting(Option<Waker>),
-    Open,
-    /// `error` or `close` came before `open`.
-    Failed,
+    /// Open. `saw_error`: the browser fired `error` (a `close` follows).
+    Open { saw_error: bool },
+    /// `WebSocket.close(code, reason)` was called (it is called once): waiting for `close`
+    /// until `give_up_at` (`now_ms()`), when `timer` fires.
+    Closing {
+        saw_error: bool,
+        give_up_at: f64,
+        timer: Timeout,
+    },
+    /// Over: failed before `open`, or ended with its outcome decided. Nothing is attached
+    /// to the socket any more.
+    Ended,
+}
+
+impl Phase {
+    /// A close was requested or the connection ended: no more sends.
+    fn is_closing(&self) -> bool {
+        matches!(self, Self::Closing { .. } | Self::Ended)
+    }
 }
 
 impl Conn {
     /// Takes over `ws` (not yet open) and attaches the handlers.
     pub(super) fn new(ws: WebSocket, config: &Config) -> Rc<Self> {
-        let conn = Rc::new(Self {
-            state: RefCell::new(State {
-                phase: Phase::Connecting(None),
-                socket: None,
-                inbox: Inbox::default(),
-                closing: false,
-                close_called: false,
-                deadline: None,
-                outcome: None,
-                outcome_waiters: Vec::new(),
-                next_waiter: 0,
-                liveness: Liveness::new(config),
-                gate: Gate::default(),
-                saw_error: false,
-            }),
-            high_water: config.buffered_amount_high_water,
-            max_message_size: config.max_message_size,
+        let conn = Rc::new_cyclic(|me: &std::rc::Weak<Self>| {
+            let listener: WeakListener = me.clone();
+            Self {
+                state: RefCell::new(State {
+                    phase: Phase::Connecting(None),
+                    socket: None,
+                    inbox: Inbox::default(),
+                    liveness: Liveness::new(config),
+                    gate: Gate::default(),
+                }),
+                outcome: Outcome::default(),
+                listener,
+                high_water: config.buffered_amount_high_water,
+                max_message_size: config.max_message_size,
+            }
         });
         LIVE.fetch_add(1, Ordering::Relaxed);
-        let socket = Socket::attach(ws, &Rc::downgrade(&conn));
+        let socket = Socket::attach(ws, &conn.listener);
         conn.state.borrow_mut().socket = Some(socket);
         conn
     }
@@ -110,20 +115,20 @@ impl Conn {
     pub(super) fn poll_open(&self, cx: &Context<'_>) -> Poll<bool> {
         let mut state = self.state.borrow_mut();
         match &mut state.phase {
-            Phase::Open => Poll::Ready(true),
-            Phase::Failed => Poll::Ready(false),
             Phase::Connecting(waker) => {
                 *waker = Some(cx.waker().clone());
                 Poll::Pending
             }
+            Phase::Ended => Poll::Ready(false),
+            Phase::Open { .. } | Phase::Closing { .. } => Poll::Ready(true),
         }
     }
 
     /// The connection is open and has an owner: starts the liveness checks. Returns the
     /// subprotocol the server chose.
-    pub(super) fn start(self: &Rc<Self>) -> Option<String> {
+    pub(super) fn start(&self) -> Option<String> {
         let mut state = self.state.borrow_mut();
-        state.liveness.start(&Rc::downgrade(self));
+        state.liveness.start(&self.listener);
         let protocol = state.socket.as_ref()?.ws().protocol();
         (!protocol.is_empty()).then_some(protocol)
     }
@@ -137,22 +142,23 @@ impl Conn {
 
     // --- the socket's events ---
 
-    pub(super) fn on_open(&self) {
+    fn on_open(&self) {
         let waker = {
             let mut state = self.state.borrow_mut();
-            match std::mem::replace(&mut state.phase, Phase::Open) {
-                Phase::Connecting(waker) => waker,
-                other => {
-                    state.phase = other;
-                    None
+            match &mut state.phase {
+                Phase::Connecting(waker) => {
+                    let waker = waker.take();
+                    state.phase = Phase::Open { saw_error: false };
+                    waker
                 }
+                _ => None,
             }
         };
         wake(waker);
     }
 
-    pub(super) fn on_message(&self, event: &MessageEvent) {
-        let message = match self.decode(&event.data()) {
+    fn on_message(&self, event: &MessageEvent) {
+        let message = match message_from_js(&event.data(), self.max_message_size) {
             Ok(Some(message)) => message,
             Ok(None) => return,
             Err(too_large) => {
@@ -168,63 +174,38 @@ impl Conn {
         wake(waker);
     }
 
-    /// A message as received: text arrives as a JavaScript string, binary as an
-    /// `ArrayBuffer` (see `Socket::attach`). `Err` for one over the size limit.
-    fn decode(&self, data: &JsValue) -> Result<Option<Message>, Error> {
-        let too_large = |size: usize| match self.max_message_size {
-            Some(max) if size > max => Err(Error::MessageTooLarge { size, max }),
-            _ => Ok(()),
-        };
-        if let Some(text) = data.dyn_ref::<JsString>() {
-            // UTF-16 code units never outnumber UTF-8 bytes: a cheap first check that
-            // spares copying a huge string.
-            too_large(text.length() as usize)?;
-            let Some(text) = data.as_string() else {
-                return Ok(None);
-            };
-            too_large(text.len())?;
-            Ok(Some(Message::text(text)))
-        } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
-            too_large(buffer.byte_length() as usize)?;
-            Ok(Some(Message::binary(Uint8Array::new(buffer).to_vec())))
-        } else {
-            tracing::debug!("ignoring a message that is neither text nor an ArrayBuffer");
-            Ok(None)
-        }
-    }
-
-    pub(super) fn on_error(&self) {
+    fn on_error(&self) {
         let waker = {
             let mut state = self.state.borrow_mut();
             match &mut state.phase {
                 Phase::Connecting(waker) => {
                     let waker = waker.take();
-                    state.phase = Phase::Failed;
+                    state.phase = Phase::Ended;
                     waker
                 }
-                Phase::Open => {
-                    state.saw_error = true;
+                Phase::Open { saw_error } | Phase::Closing { saw_error, .. } => {
+                    *saw_error = true;
                     None
                 }
-                Phase::Failed => None,
+                Phase::Ended => None,
             }
         };
         wake(waker);
     }
 
-    pub(super) fn on_close(&self, event: &CloseEvent) {
+    fn on_close(&self, event: &CloseEvent) {
         let saw_error = {
             let mut state = self.state.borrow_mut();
             match &mut state.phase {
-                Phase::Open => state.saw_error,
+                Phase::Open { saw_error } | Phase::Closing { saw_error, .. } => *saw_error,
                 Phase::Connecting(waker) => {
                     let waker = waker.take();
-                    state.phase = Phase::Failed;
+                    state.phase = Phase::Ended;
                     drop(state);
                     wake(waker);
                     return;
                 }
-                Phase::Failed => return,
+                Phase::Ended => return,
             }
         };
         let code = event.code();
@@ -251,36 +232,33 @@ impl Conn {
 
     // --- liveness ---
 
-    pub(super) fn on_liveness(self: &Rc<Self>, check: Check) {
-        let weak = Rc::downgrade(self);
-        let mut state = self.state.borrow_mut();
-        match check {
-            Check::Tick => {
-                let heartbeat = state.liveness.tick(&weak);
-                let ws = state.socket.as_ref().map(|socket| socket.ws().clone());
-                drop(state);
-                if let (Some(message), Some(ws)) = (heartbeat, ws) {
-                    // Sent at once, not behind senders waiting for backpressure: it is
-                    // tiny, and its answer deadline is already running.
-                    if let Err(thrown) = send(&ws, &message) {
-                        tracing::debug!(error = %JsError::from_js(&thrown), "heartbeat not sent");
-                    }
-                }
+    fn on_heartbeat_due(&self) {
+        let (heartbeat, ws) = {
+            let mut state = self.state.borrow_mut();
+            let heartbeat = state.liveness.tick(&self.listener);
+            let ws = state.socket.as_ref().map(|socket| socket.ws().clone());
+            (heartbeat, ws)
+        };
+        if let (Some(message), Some(ws)) = (heartbeat, ws) {
+            // Sent at once, not behind senders waiting for backpressure: it is tiny, and
+            // its answer deadline is already running.
+            if let Err(thrown) = send_to_js(&ws, &message) {
+                tracing::debug!(error = %JsError::from_js(&thrown), "heartbeat not sent");
             }
-            Check::AnswerDeadline => {
-                let failed = state.liveness.answer_deadline_passed();
-                drop(state);
-                if let Some(error) = failed {
-                    self.fail_locally(error, GIVING_UP, "heartbeat not answered");
-                }
-            }
-            Check::Idle => {
-                let failed = state.liveness.idle_check(&weak);
-                drop(state);
-                if let Some(error) = failed {
-                    self.fail_locally(error, GIVING_UP, "idle timeout");
-                }
-            }
+        }
+    }
+
+    fn on_heartbeat_unanswered(&self) {
+        let failed = self.state.borrow_mut().liveness.answer_deadline_passed();
+        if let Some(error) = failed {
+            self.fail_locally(error, GIVING_UP, "heartbeat not answered");
+        }
+    }
+
+    fn on_idle_check(&self) {
+        let failed = self.state.borrow_mut().liveness.idle_check(&self.listener);
+        if let Some(error) = failed {
+            self.fail_locally(error, GIVING_UP, "idle timeout");
         }
     }
 
@@ -309,7 +287,7 @@ impl Conn {
     /// Ready with the socket's `bufferedAmount` once sender `id` is first in line.
     pub(super) fn poll_turn(&self, id: u64, cx: &Context<'_>) -> Poll<Result<usize, Error>> {
         let mut state = self.state.borrow_mut();
-        if state.closing {
+        if state.phase.is_closing() {
             return Poll::Ready(Err(Error::Closed));
         }
         if !state.gate.poll_first(id, cx) {
@@ -329,12 +307,12 @@ impl Conn {
     pub(super) fn send_now(&self, message: &Message) -> Result<(), Error> {
         let ws = {
             let state = self.state.borrow();
-            match (&state.socket, state.closing) {
-                (Some(socket), false) => socket.ws().clone(),
+            match &state.socket {
+                Some(socket) if !state.phase.is_closing() => socket.ws().clone(),
                 _ => return Err(Error::Closed),
             }
         };
-        send(&ws, message).map_err(|thrown| {
+        send_to_js(&ws, message).map_err(|thrown| {
             tracing::debug!(error = %JsError::from_js(&thrown), "the browser refused a message");
             Error::Closed
         })
@@ -344,46 +322,49 @@ impl Conn {
 
     /// `true` once a close was requested or the connection ended.
     pub(super) fn is_closing(&self) -> bool {
-        self.state.borrow().closing
-    }
-
-    /// The outcome, once known.
-    pub(super) fn outcome(&self) -> Option<Shutdown> {
-        self.state.borrow().outcome.clone()
+        self.state.borrow().phase.is_closing()
     }
 
     /// Starts the closing handshake with `frame` (already checked), to give up after
     /// `timeout`. The browser's `close()` is called once; a later request can only bring
-    /// the deadline forward. Nothing happens once the outcome is known.
-    pub(super) fn request_close(self: &Rc<Self>, frame: &CloseFrame, timeout: Duration) {
+    /// the deadline forward. Nothing happens once the connection has ended.
+    pub(super) fn request_close(&self, frame: &CloseFrame, timeout: Duration) {
         let give_up_at = now_ms() + timeout.as_secs_f64() * 1000.0;
+        let deadline_timer = || {
+            let listener = self.listener.clone();
+            Timeout::new(delay_ms(timeout), move || {
+                report(&listener, Event::CloseDeadline);
+            })
+        };
         let (ws, replaced, liveness, senders) = {
             let mut state = self.state.borrow_mut();
-            if state.outcome.is_some() {
-                return;
-            }
-            state.closing = true;
+            let (ws, replaced) = match &mut state.phase {
+                Phase::Open { saw_error } => {
+                    let saw_error = *saw_error;
+                    state.phase = Phase::Closing {
+                        saw_error,
+                        give_up_at,
+                        timer: deadline_timer(),
+                    };
+                    (state.socket.as_ref().map(|socket| socket.ws().clone()), None)
+                }
+                Phase::Closing {
+                    give_up_at: at,
+                    timer,
+                    ..
+                } => {
+                    let replaced = (give_up_at < *at).then(|| {
+                        *at = give_up_at;
+                        std::mem::replace(timer, deadline_timer())
+                    });
+                    (None, replaced)
+                }
+                Phase::Connecting(_) | Phase::Ended => return,
+            };
             let senders = state.gate.take_wakers();
             // The browser drops what arrives after `close()`: traffic proves nothing now,
             // and the deadline bounds the wait.
             let liveness = std::mem::take(&mut state.liveness);
-            let ws = if state.close_called {
-                None
-            } else {
-                state.close_called = true;
-                state.socket.as_ref().map(|socket| socket.ws().clone())
-            };
-            let earlier = match &state.deadline {
-                Some((at, _)) => give_up_at < *at,
-                None => true,
-            };
-            let replaced = if earlier {
-                let conn = Rc::downgrade(self);
-                let timer = Timeout::new(delay_ms(timeout), move || timed_out(&conn));
-                state.deadline.replace((give_up_at, timer))
-            } else {
-                None
-            };
             (ws, replaced, liveness, senders)
         };
         drop((replaced, liveness));
@@ -413,7 +394,7 @@ impl Conn {
     fn fail_locally(&self, error: Error, code: u16, reason: &str) {
         let ws = {
             let state = self.state.borrow();
-            if state.outcome.is_some() {
+            if matches!(state.phase, Phase::Ended) {
                 return;
             }
             state.socket.as_ref().map(|socket| socket.ws().clone())
@@ -427,39 +408,43 @@ impl Conn {
         self.finish(Shutdown::Abnormal(why), Some(error));
     }
 
-    /// Records the outcome (the first one wins), ends the stream after `error` if any,
+    /// Decides the outcome (the first one wins), ends the stream after `error` if any,
     /// detaches from the socket, stops every timer and wakes every waiter.
     fn finish(&self, outcome: Shutdown, error: Option<Error>) {
         let mut wakers = Vec::new();
         let released = {
             let mut state = self.state.borrow_mut();
-            if state.outcome.is_some() {
+            if matches!(state.phase, Phase::Ended) {
                 return;
             }
-            tracing::debug!(%outcome, "websocket closed");
             if let Some(error) = error {
                 wakers.extend(state.inbox.push(Err(error)));
             }
             wakers.extend(state.inbox.end());
-            state.outcome = Some(outcome);
-            state.closing = true;
-            wakers.extend(state.outcome_waiters.drain(..).map(|(_, waker)| waker));
             wakers.extend(state.gate.take_wakers());
             (
+                std::mem::replace(&mut state.phase, Phase::Ended),
                 state.socket.take(),
-                state.deadline.take(),
                 std::mem::take(&mut state.liveness),
             )
         };
         drop(released);
+        self.outcome.decide(outcome);
         wakers.into_iter().for_each(Waker::wake);
     }
+}
 
-    /// A future resolving with the outcome; it keeps the connection alive until then.
-    pub(super) fn wait_outcome(self: &Rc<Self>) -> WaitOutcome {
-        WaitOutcome {
-            conn: Rc::clone(self),
-            id: None,
+impl Listener for Conn {
+    fn on_event(self: Rc<Self>, event: Event) {
+        match event {
+            Event::Open => self.on_open(),
+            Event::Message(message) => self.on_message(&message),
+            Event::Error => self.on_error(),
+            Event::Close(close) => self.on_close(&close),
+            Event::HeartbeatDue => self.on_heartbeat_due(),
+            Event::HeartbeatUnanswered => self.on_heartbeat_unanswered(),
+            Event::IdleCheck => self.on_idle_check(),
+            Event::CloseDeadline => self.finish(Shutdown::TimedOut, None),
         }
     }
 }
@@ -470,79 +455,9 @@ impl Drop for Conn {
     }
 }
 
-/// The closing handshake's deadline passed.
-fn timed_out(conn: &Weak<Conn>) {
-    if let Some(conn) = conn.upgrade() {
-        conn.finish(Shutdown::TimedOut, None);
-    }
-}
-
-/// Hands a message to the browser's socket.
-fn send(ws: &WebSocket, message: &Message) -> Result<(), JsValue> {
-    match message.as_text() {
-        Some(text) => ws.send_with_str(text),
-        None => ws.send_with_u8_array(message.as_bytes()),
-    }
-}
-
 fn wake(waker: Option<Waker>) {
     if let Some(waker) = waker {
         waker.wake();
-    }
-}
-
-/// Waits for a connection's outcome (see [`Conn::wait_outcome`]).
-pub(super) struct WaitOutcome {
-    conn: Rc<Conn>,
-    /// The place in `outcome_waiters`, once registered.
-    id: Option<u64>,
-}
-
-impl Future for WaitOutcome {
-    type Output = Shutdown;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Shutdown> {
-        let this = &mut *self;
-        let mut state = this.conn.state.borrow_mut();
-        if let Some(outcome) = &state.outcome {
-            return Poll::Ready(outcome.clone());
-        }
-        let id = match this.id {
-            Some(id) => id,
-            None => {
-                let id = state.next_waiter;
-                state.next_waiter = state.next_waiter.wrapping_add(1);
-                this.id = Some(id);
-                id
-            }
-        };
-        match state
-            .outcome_waiters
-            .iter_mut()
-            .find(|(other, _)| *other == id)
-        {
-            Some((_, waker)) => waker.clone_from(cx.waker()),
-            None => state.outcome_waiters.push((id, cx.waker().clone())),
-        }
-        Poll::Pending
-    }
-}
-
-impl Drop for WaitOutcome {
-    fn drop(&mut self) {
-        if let Some(id) = self.id {
-            if let Ok(mut state) = self.conn.state.try_borrow_mut() {
-                state.outcome_waiters.retain(|(other, _)| *other != id);
-            }
-        }
-    }
-}
-
-impl std::fmt::Debug for WaitOutcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WaitOutcome")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
     }
 }
 
@@ -551,9 +466,8 @@ impl std::fmt::Debug for Conn {
         let mut out = f.debug_struct("Conn");
         if let Ok(state) = self.state.try_borrow() {
             out.field("socket", &state.socket)
-                .field("closing", &state.closing)
-                .field("outcome", &state.outcome);
+                .field("closing", &state.phase.is_closing());
         }
-        out.finish_non_exhaustive()
+        out.field("outcome", &self.outcome).finish_non_exhaustive()
     }
 }

@@ -11,7 +11,7 @@ use wasm_bindgen::JsValue;
 use web_sys::WebSocket;
 
 use super::conn::Conn;
-use super::js_error::JsError;
+use super::convert::JsError;
 use super::timer::delay_ms;
 use crate::{Config, Error};
 

@@ -2,28 +2,16 @@
 //! idle timeout.
 //!
 //! Browsers cannot send pings, so liveness is judged from traffic: any message from the
-//! peer is proof of life. The timers are owned here, so they stop when this is dropped or
-//! [`stop`](Liveness::stop)ped; their callbacks hold only a `Weak` to the connection.
+//! peer is proof of life. The timers are owned here, so they stop when this is dropped;
+//! their callbacks report to the connection (`events`), which they hold only weakly.
 
-use std::rc::Weak;
 use std::time::Duration;
 
 use gloo_timers::callback::{Interval, Timeout};
 
-use super::conn::Conn;
+use super::events::{Event, WeakListener, report};
 use super::timer::{delay_ms, now_ms};
 use crate::{Config, Error, Message};
-
-/// What a liveness timer reports to the connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Check {
-    /// The heartbeat interval elapsed.
-    Tick,
-    /// The answer deadline of the last heartbeat passed.
-    AnswerDeadline,
-    /// The idle timer fired.
-    Idle,
-}
 
 /// The liveness checks of one connection; inert when the config asks for none.
 #[derive(Debug, Default)]
@@ -75,16 +63,16 @@ impl Liveness {
     }
 
     /// Starts the timers, once the connection is open.
-    pub(super) fn start(&mut self, conn: &Weak<Conn>) {
+    pub(super) fn start(&mut self, listener: &WeakListener) {
         if let Some(heartbeat) = &mut self.heartbeat {
-            let conn = conn.clone();
+            let listener = listener.clone();
             heartbeat.ticker = Some(Interval::new(delay_ms(heartbeat.interval), move || {
-                notify(&conn, Check::Tick);
+                report(&listener, Event::HeartbeatDue);
             }));
         }
         if let Some(idle) = &mut self.idle {
             idle.last_seen = now_ms();
-            idle.timer = Some(schedule(conn, idle.timeout, Check::Idle));
+            idle.timer = Some(schedule(listener, idle.timeout, Event::IdleCheck));
         }
     }
 
@@ -103,16 +91,16 @@ impl Liveness {
 
     /// The heartbeat interval elapsed: the message to send now, unless the last one is
     /// still unanswered (then only its deadline matters).
-    pub(super) fn tick(&mut self, conn: &Weak<Conn>) -> Option<Message> {
+    pub(super) fn tick(&mut self, listener: &WeakListener) -> Option<Message> {
         let heartbeat = self
             .heartbeat
             .as_mut()
             .filter(|heartbeat| !heartbeat.awaiting)?;
         heartbeat.awaiting = true;
         heartbeat.answer_deadline = Some(schedule(
-            conn,
+            listener,
             heartbeat.answer_timeout,
-            Check::AnswerDeadline,
+            Event::HeartbeatUnanswered,
         ));
         Some(heartbeat.message.clone())
     }
@@ -130,7 +118,7 @@ impl Liveness {
 
     /// The idle timer fired: the error that ends the connection if nothing arrived for the
     /// whole timeout; otherwise the timer is set again for the rest of it.
-    pub(super) fn idle_check(&mut self, conn: &Weak<Conn>) -> Option<Error> {
+    pub(super) fn idle_check(&mut self, listener: &WeakListener) -> Option<Error> {
         let idle = self.idle.as_mut()?;
         let timeout_ms = idle.timeout.as_secs_f64() * 1000.0;
         let remaining_ms = idle.last_seen + timeout_ms - now_ms();
@@ -139,19 +127,13 @@ impl Liveness {
             return Some(Error::IdleTimeout(idle.timeout));
         }
         let remaining = Duration::try_from_secs_f64(remaining_ms / 1000.0).unwrap_or(idle.timeout);
-        idle.timer = Some(schedule(conn, remaining, Check::Idle));
+        idle.timer = Some(schedule(listener, remaining, Event::IdleCheck));
         None
     }
 }
 
-/// A one-shot timer reporting `check` to the connection after `after`.
-fn schedule(conn: &Weak<Conn>, after: Duration, check: Check) -> Timeout {
-    let conn = conn.clone();
-    Timeout::new(delay_ms(after), move || notify(&conn, check))
-}
-
-fn notify(conn: &Weak<Conn>, check: Check) {
-    if let Some(conn) = conn.upgrade() {
-        conn.on_liveness(check);
-    }
+/// A one-shot timer reporting `event` to the connection after `after`.
+fn schedule(listener: &WeakListener, after: Duration, event: Event) -> Timeout {
+    let listener = listener.clone();
+    Timeout::new(delay_ms(after), move || report(&listener, event))
 }

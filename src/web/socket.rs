@@ -4,14 +4,13 @@
 //! closes the socket if it is still connecting or open: an abandoned socket has nothing of
 //! ours left attached and cannot call back into a connection that is gone.
 
-use std::rc::Weak;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
-use super::conn::Conn;
+use super::events::{Event, WeakListener, report};
 
 /// `WebSocket.CLOSING`: the closing handshake has started.
 const CLOSING: u16 = 2;
@@ -30,50 +29,38 @@ pub(super) fn live() -> usize {
 pub(super) struct Socket {
     ws: WebSocket,
     // Held only to stay alive while the handlers refer to them.
-    _on_open: Closure<dyn FnMut(Event)>,
+    _on_open: Closure<dyn FnMut(web_sys::Event)>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(Event)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
 }
 
 impl Socket {
-    /// Prepares `ws` and attaches handlers that report to `conn` (while it exists).
-    pub(super) fn attach(ws: WebSocket, conn: &Weak<Conn>) -> Self {
+    /// Prepares `ws` and attaches handlers that report to `listener` (while it exists).
+    pub(super) fn attach(ws: WebSocket, listener: &WeakListener) -> Self {
         // Binary messages as `ArrayBuffer`s, which can be read synchronously in the
         // `message` handler; the default, `Blob`, can only be read asynchronously, which
         // would let later messages overtake it.
         ws.set_binary_type(BinaryType::Arraybuffer);
 
         let on_open = {
-            let conn = conn.clone();
-            Closure::new(move |_: Event| {
-                if let Some(conn) = conn.upgrade() {
-                    conn.on_open();
-                }
-            })
+            let listener = listener.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| report(&listener, Event::Open))
         };
         let on_message = {
-            let conn = conn.clone();
-            Closure::new(move |event: MessageEvent| {
-                if let Some(conn) = conn.upgrade() {
-                    conn.on_message(&event);
-                }
+            let listener = listener.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |event| {
+                report(&listener, Event::Message(event));
             })
         };
         let on_error = {
-            let conn = conn.clone();
-            Closure::new(move |_: Event| {
-                if let Some(conn) = conn.upgrade() {
-                    conn.on_error();
-                }
-            })
+            let listener = listener.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| report(&listener, Event::Error))
         };
         let on_close = {
-            let conn = conn.clone();
-            Closure::new(move |event: CloseEvent| {
-                if let Some(conn) = conn.upgrade() {
-                    conn.on_close(&event);
-                }
+            let listener = listener.clone();
+            Closure::<dyn FnMut(CloseEvent)>::new(move |event| {
+                report(&listener, Event::Close(event));
             })
         };
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));

@@ -16,14 +16,14 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 mod native;
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(native)]
 pub use native::*;
 
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 mod browser;
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 pub use browser::*;
 
 /// What the test server observed on one connection (a subset of its JSON report).

@@ -1,9 +1,51 @@
-//! What the browser reports (exceptions it throws, failures it signals with events),
-//! converted at the boundary into a Rust error.
+//! Conversions between this crate's types and the browser's: received messages, and what
+//! the browser reports (exceptions it throws, failures it signals with events) as a Rust
+//! error.
 
 use std::fmt;
 
-use wasm_bindgen::JsValue;
+use js_sys::{ArrayBuffer, JsString, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::WebSocket;
+
+use crate::{Error, Message};
+
+/// A received message's `data` as a [`Message`]: text arrives as a JavaScript string,
+/// binary as an `ArrayBuffer` (see `Socket::attach`). `Ok(None)` for anything else (which
+/// is ignored); `Err` for a message over `max_size`.
+pub(super) fn message_from_js(
+    data: &JsValue,
+    max_size: Option<usize>,
+) -> Result<Option<Message>, Error> {
+    let too_large = |size: usize| match max_size {
+        Some(max) if size > max => Err(Error::MessageTooLarge { size, max }),
+        _ => Ok(()),
+    };
+    if let Some(text) = data.dyn_ref::<JsString>() {
+        // UTF-16 code units never outnumber UTF-8 bytes: a cheap first check that spares
+        // copying a huge string.
+        too_large(text.length() as usize)?;
+        let Some(text) = data.as_string() else {
+            return Ok(None);
+        };
+        too_large(text.len())?;
+        Ok(Some(Message::text(text)))
+    } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
+        too_large(buffer.byte_length() as usize)?;
+        Ok(Some(Message::binary(Uint8Array::new(buffer).to_vec())))
+    } else {
+        tracing::debug!("ignoring a message that is neither text nor an ArrayBuffer");
+        Ok(None)
+    }
+}
+
+/// Hands a message to the browser's socket.
+pub(super) fn send_to_js(ws: &WebSocket, message: &Message) -> Result<(), JsValue> {
+    match message.as_text() {
+        Some(text) => ws.send_with_str(text),
+        None => ws.send_with_u8_array(message.as_bytes()),
+    }
+}
 
 /// An exception thrown by a browser API, or a failure the browser reported, kept as text.
 ///

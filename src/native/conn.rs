@@ -1,13 +1,16 @@
-//! State shared by the handles of one connection and its task.
+//! The state of one connection, shared by its handles and its task.
+//!
+//! The handles only ask (close, abort) and read (the inbox, the outcome); the connection
+//! task alone acts on the socket and decides the outcome.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use futures_util::task::AtomicWaker;
-use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::inbox::Inbox;
+use crate::outcome::Outcome;
 use crate::{CloseFrame, Shutdown};
 
 /// What the handles ask of the connection task.
@@ -21,26 +24,27 @@ pub(super) struct Requests {
     pub(super) abort: bool,
 }
 
+/// One connection, shared by its handles and its task.
 #[derive(Debug)]
-pub(super) struct Shared {
+pub(crate) struct Conn {
     /// Set once a close was requested or the connection ended: new sends fail at once.
     closing: AtomicBool,
     /// Set when `requests` changed and the task has not looked yet.
     requests_changed: AtomicBool,
     requests: Mutex<Requests>,
     task: AtomicWaker,
-    outcome: watch::Sender<Option<Shutdown>>,
+    pub(super) outcome: Outcome,
     pub(super) inbox: Inbox,
 }
 
-impl Shared {
+impl Conn {
     pub(super) fn new(inbox: Inbox) -> Self {
         Self {
             closing: AtomicBool::new(false),
             requests_changed: AtomicBool::new(false),
             requests: Mutex::new(Requests::default()),
             task: AtomicWaker::new(),
-            outcome: watch::Sender::new(None),
+            outcome: Outcome::default(),
             inbox,
         }
     }
@@ -97,37 +101,9 @@ impl Shared {
         }
     }
 
-    /// The outcome, once known.
-    pub(super) fn outcome(&self) -> Option<Shutdown> {
-        self.outcome.borrow().clone()
-    }
-
-    /// Records the outcome (the first one wins) and stops new sends.
+    /// For the task: records the outcome (the first one wins) and stops new sends.
     pub(super) fn decide(&self, outcome: Shutdown) {
         self.mark_closing();
-        self.outcome.send_if_modified(|current| {
-            if current.is_some() {
-                return false;
-            }
-            tracing::debug!(%outcome, "websocket closed");
-            *current = Some(outcome);
-            true
-        });
-    }
-
-    /// Waits for the outcome.
-    ///
-    /// The connection task alone decides it, by its own deadline, so every caller sees the
-    /// same outcome; it also decides when it is dropped (with its runtime, say), so this
-    /// never waits for a task that is gone. No timer of its own: registering one costs a
-    /// wake-up of the runtime's timer thread on every shutdown.
-    pub(super) async fn wait_outcome(&self) -> Shutdown {
-        let mut outcome = self.outcome.subscribe();
-        match outcome.wait_for(Option::is_some).await {
-            Ok(known) => known
-                .clone()
-                .unwrap_or_else(|| Shutdown::Abnormal("the connection task is gone".into())),
-            Err(_) => Shutdown::Abnormal("the connection task is gone".into()),
-        }
+        self.outcome.decide(outcome);
     }
 }

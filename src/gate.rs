@@ -1,36 +1,22 @@
-//! The order of sends: one at a time, first come first served, with backpressure.
+//! The order of waiting senders: first come, first served.
 //!
-//! The browser's `send` is synchronous, so messages never interleave; what needs care is
-//! waiting. While `bufferedAmount` is above the high-water mark every sender waits, and
-//! when it drops they must go out in the order they were called. Each send takes a
-//! [`Turn`] in a FIFO and hands its message over only when it is first and the buffer
-//! has room.
+//! The browser backend's senders wait in this FIFO while `bufferedAmount` is above the
+//! high-water mark, and go out in the order they came once it drops. A pure queue of ids
+//! and wakers, so that its tests run natively as well.
 
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-
-use gloo_timers::future::TimeoutFuture;
-
-use super::conn::Conn;
-use crate::Error;
-
-/// How often a sender waiting for `bufferedAmount` to drop looks again (the browser
-/// fires no event when it does).
-const BACKPRESSURE_POLL_MS: u32 = 5;
+use std::task::{Context, Waker};
 
 /// The FIFO of senders waiting for their turn.
 #[derive(Debug, Default)]
-pub(super) struct Gate {
+pub(crate) struct Gate {
     queue: VecDeque<(u64, Option<Waker>)>,
     next_id: u64,
 }
 
 impl Gate {
     /// Joins the end of the queue.
-    fn enter(&mut self) -> u64 {
+    pub(crate) fn enter(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
         self.queue.push_back((id, None));
@@ -38,7 +24,7 @@ impl Gate {
     }
 
     /// `true` when `id` is first; otherwise remembers to wake it when it becomes first.
-    pub(super) fn poll_first(&mut self, id: u64, cx: &Context<'_>) -> bool {
+    pub(crate) fn poll_first(&mut self, id: u64, cx: &Context<'_>) -> bool {
         let mut waiting = self.queue.iter_mut();
         if waiting.next().is_some_and(|(first, _)| *first == id) {
             return true;
@@ -54,7 +40,7 @@ impl Gate {
 
     /// Leaves the queue; returns the waker of the new first sender if `id` was first.
     #[must_use = "the next sender must be woken"]
-    fn leave(&mut self, id: u64) -> Option<Waker> {
+    pub(crate) fn leave(&mut self, id: u64) -> Option<Waker> {
         let position = self.queue.iter().position(|(other, _)| *other == id)?;
         self.queue.remove(position);
         if position == 0 {
@@ -65,66 +51,11 @@ impl Gate {
     }
 
     /// Every waiting sender's waker: the connection is closing, they must all fail.
-    pub(super) fn take_wakers(&mut self) -> Vec<Waker> {
+    pub(crate) fn take_wakers(&mut self) -> Vec<Waker> {
         self.queue
             .iter_mut()
             .filter_map(|(_, waker)| waker.take())
             .collect()
-    }
-}
-
-/// A place in the [`Gate`]; leaving it (on drop) lets the next sender go.
-pub(super) struct Turn {
-    conn: Rc<Conn>,
-    id: u64,
-    /// While first but the browser's buffer is above the high-water mark.
-    backoff: Option<TimeoutFuture>,
-}
-
-impl Turn {
-    /// Joins the queue of `conn`'s senders.
-    pub(super) fn new(conn: &Rc<Conn>) -> Self {
-        Self {
-            conn: Rc::clone(conn),
-            id: conn.with_gate(Gate::enter),
-            backoff: None,
-        }
-    }
-
-    /// Ready when this sender is first and the browser's buffer has room.
-    ///
-    /// # Errors
-    /// [`Error::Closed`] once a shutdown has started or the connection has ended.
-    pub(super) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        loop {
-            let buffered = std::task::ready!(self.conn.poll_turn(self.id, cx))?;
-            if buffered <= self.conn.high_water() {
-                self.backoff = None;
-                return Poll::Ready(Ok(()));
-            }
-            let backoff = self
-                .backoff
-                .get_or_insert_with(|| TimeoutFuture::new(BACKPRESSURE_POLL_MS));
-            std::task::ready!(Pin::new(backoff).poll(cx));
-            self.backoff = None;
-        }
-    }
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        if let Some(next) = self.conn.with_gate(|gate| gate.leave(self.id)) {
-            next.wake();
-        }
-    }
-}
-
-impl std::fmt::Debug for Turn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Turn")
-            .field("id", &self.id)
-            .field("backing_off", &self.backoff.is_some())
-            .finish_non_exhaustive()
     }
 }
 
@@ -133,8 +64,6 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::Wake;
-
-    use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
 
@@ -156,7 +85,7 @@ mod tests {
         counter.0.load(Ordering::SeqCst)
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn senders_take_turns_in_the_order_they_came() {
         let mut gate = Gate::default();
         let (a, b, c) = (gate.enter(), gate.enter(), gate.enter());
@@ -176,7 +105,7 @@ mod tests {
         assert!(gate.poll_first(c, &Context::from_waker(&c_waker)));
     }
 
-    #[wasm_bindgen_test]
+    #[test]
     fn a_sender_giving_up_in_the_middle_keeps_the_order() {
         let mut gate = Gate::default();
         let (a, b, c) = (gate.enter(), gate.enter(), gate.enter());

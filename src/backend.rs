@@ -1,0 +1,90 @@
+//! The private interface between the public front ([`Client`](crate::Client),
+//! [`Sender`](crate::Sender)) and a backend: what differs between targets is how bytes move
+//! and how time passes, and nothing else.
+//!
+//! Each backend implements [`Backend`] for its connection handle (`native::Handle`, an
+//! `Arc`; `web::Handle`, an `Rc`), and this module names the current target's one [`Conn`].
+//! The front is written once against it, with no generics: the trait makes the compiler
+//! check that both backends offer the same interface.
+
+use std::future::Future;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use crate::outcome::Outcome;
+use crate::{CloseCode, CloseFrame, Config, Error, MaybeSend, Message};
+
+/// The current target's connection handle.
+#[cfg(native)]
+pub(crate) type Conn = crate::native::Handle;
+/// The current target's connection handle.
+#[cfg(web)]
+pub(crate) type Conn = crate::web::Handle;
+
+/// An open connection, as a backend hands it to the front.
+pub(crate) struct Opened<B: Backend> {
+    pub(crate) conn: B,
+    /// The first sender's slot.
+    pub(crate) slot: B::SendSlot,
+    /// The subprotocol the server chose.
+    pub(crate) protocol: Option<String>,
+}
+
+/// What a backend's connection handle offers the front. Cloning a handle is cheap; every
+/// clone refers to the same connection.
+pub(crate) trait Backend: Clone + MaybeSend + 'static {
+    /// One sender's own state for `Sink::poll_ready` and `start_send` (natively its end of
+    /// the send queue, in the browser its place in line). A clone starts afresh.
+    type SendSlot: Clone + Unpin + MaybeSend;
+
+    /// The close codes `close` may send on this target, in words for
+    /// [`Error::InvalidCloseCode`].
+    const CLOSE_CODE_RULE: &'static str;
+
+    /// Whether `close` may send `code` on this target.
+    fn may_send(code: CloseCode) -> bool;
+
+    /// Connects and waits until the connection is open.
+    fn open(
+        url: &str,
+        config: &Config,
+    ) -> impl Future<Output = Result<Opened<Self>, Error>> + MaybeSend;
+
+    /// Sends `message` through `slot`; resolves once the backend has accepted it.
+    fn send(
+        &self,
+        slot: &Self::SendSlot,
+        message: Message,
+    ) -> impl Future<Output = Result<(), Error>> + MaybeSend;
+
+    /// Ready when `slot` may hand over one message with [`start_send`](Self::start_send).
+    fn poll_ready(&self, slot: &mut Self::SendSlot, cx: &mut Context<'_>)
+    -> Poll<Result<(), Error>>;
+
+    /// Hands over the message `poll_ready` made room for.
+    fn start_send(&self, slot: &mut Self::SendSlot, message: Message) -> Result<(), Error>;
+
+    /// The next received message or error; `None` after the end.
+    fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>>;
+
+    /// The client is gone: nothing will be received any more.
+    fn release_receiver(&self);
+
+    /// `true` once a close was requested or the connection ended: sends fail.
+    fn is_closing(&self) -> bool;
+
+    /// How the connection ended, once it has.
+    fn outcome(&self) -> &Outcome;
+
+    /// Starts the closing handshake with `frame` (already checked), to give up after
+    /// `timeout`. The Close is sent once; a later request can only bring the deadline
+    /// forward. Nothing happens once the outcome is decided.
+    fn request_close(&self, frame: CloseFrame, timeout: Duration);
+
+    /// Ends the connection at once, without a handshake.
+    fn abort(&self);
+
+    /// Keeps the connection until its outcome is decided although every handle is gone
+    /// (the background close of a dropped client).
+    fn keep_until_decided(&self);
+}

@@ -1,0 +1,173 @@
+//! How a connection ended, decided once, and the future that waits for it.
+//!
+//! Each backend keeps one [`Outcome`] per connection and decides it exactly once (the
+//! natively the connection task, in the browser the socket's events and the close timer).
+//! Every `shutdown`, `close` and `Sink::poll_close` waits on it through [`WaitOutcome`], so
+//! concurrent and repeated calls resolve with the same answer.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use crate::Shutdown;
+use crate::backend::{Backend, Conn};
+
+/// The outcome of one connection, once known, and the tasks waiting for it.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    decided: Option<Shutdown>,
+    /// The tasks waiting, by the id of their [`WaitOutcome`].
+    waiters: Vec<(u64, Waker)>,
+    next_id: u64,
+}
+
+impl Outcome {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // No code panics while holding the lock; recover the data if one ever did.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The outcome, once decided.
+    #[cfg(test)]
+    fn get(&self) -> Option<Shutdown> {
+        self.state().decided.clone()
+    }
+
+    /// `true` once the outcome is decided.
+    pub(crate) fn is_decided(&self) -> bool {
+        self.state().decided.is_some()
+    }
+
+    /// Records the outcome and wakes every waiter. The first decision wins; later ones
+    /// change nothing and return `false`.
+    pub(crate) fn decide(&self, outcome: Shutdown) -> bool {
+        let waiters = {
+            let mut state = self.state();
+            if state.decided.is_some() {
+                return false;
+            }
+            tracing::debug!(%outcome, "websocket closed");
+            state.decided = Some(outcome);
+            std::mem::take(&mut state.waiters)
+        };
+        // Woken after the lock is released: a waker may run its task at once.
+        waiters.into_iter().for_each(|(_, waker)| waker.wake());
+        true
+    }
+
+    /// Ready with the outcome once decided; otherwise registers `cx` under `id` (given one
+    /// on the first call).
+    fn poll_wait(&self, id: &mut Option<u64>, cx: &Context<'_>) -> Poll<Shutdown> {
+        let mut state = self.state();
+        if let Some(outcome) = &state.decided {
+            return Poll::Ready(outcome.clone());
+        }
+        let id = *id.get_or_insert_with(|| {
+            let id = state.next_id;
+            state.next_id = state.next_id.wrapping_add(1);
+            id
+        });
+        match state.waiters.iter_mut().find(|(other, _)| *other == id) {
+            Some((_, waker)) if waker.will_wake(cx.waker()) => {}
+            Some((_, waker)) => waker.clone_from(cx.waker()),
+            None => state.waiters.push((id, cx.waker().clone())),
+        }
+        Poll::Pending
+    }
+
+    /// A waiter gave up.
+    fn forget(&self, id: u64) {
+        self.state().waiters.retain(|(other, _)| *other != id);
+    }
+}
+
+/// Waits for a connection's outcome; it holds a handle, so the connection stays alive
+/// (in the browser: its socket and timers) until the outcome is decided or this is dropped.
+///
+/// The backend alone decides, by its own deadline, so every waiter sees the same outcome,
+/// and this future needs no timer of its own (natively a timer would cost a wake-up of the
+/// runtime's timer thread on every shutdown).
+pub(crate) struct WaitOutcome {
+    conn: Conn,
+    id: Option<u64>,
+}
+
+impl WaitOutcome {
+    pub(crate) fn new(conn: Conn) -> Self {
+        Self { conn, id: None }
+    }
+}
+
+impl Future for WaitOutcome {
+    type Output = Shutdown;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Shutdown> {
+        let this = &mut *self;
+        this.conn.outcome().poll_wait(&mut this.id, cx)
+    }
+}
+
+impl Drop for WaitOutcome {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            self.conn.outcome().forget(id);
+        }
+    }
+}
+
+impl std::fmt::Debug for WaitOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitOutcome")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_decision_wins_and_later_ones_change_nothing() {
+        let outcome = Outcome::default();
+        assert_eq!(outcome.get(), None);
+        assert!(outcome.decide(Shutdown::TimedOut));
+        assert!(!outcome.decide(Shutdown::Abnormal("later".into())));
+        assert_eq!(outcome.get(), Some(Shutdown::TimedOut));
+    }
+
+    #[test]
+    fn waiters_are_woken_once_and_see_the_same_outcome() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::task::Wake;
+
+        struct Count(AtomicUsize);
+        impl Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&count));
+        let cx = Context::from_waker(&waker);
+
+        let outcome = Outcome::default();
+        let (mut a, mut b, mut gone) = (None, None, None);
+        assert!(outcome.poll_wait(&mut a, &cx).is_pending());
+        assert!(outcome.poll_wait(&mut b, &cx).is_pending());
+        assert!(outcome.poll_wait(&mut gone, &cx).is_pending());
+        assert!(outcome.poll_wait(&mut a, &cx).is_pending(), "polled again");
+        outcome.forget(gone.unwrap_or_default());
+        outcome.decide(Shutdown::TimedOut);
+        assert_eq!(count.0.load(Ordering::SeqCst), 2, "a and b, once each");
+        assert_eq!(outcome.poll_wait(&mut a, &cx), Poll::Ready(Shutdown::TimedOut));
+        assert_eq!(outcome.poll_wait(&mut b, &cx), Poll::Ready(Shutdown::TimedOut));
+    }
+}
