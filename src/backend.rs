@@ -58,8 +58,11 @@ pub(crate) trait Backend: Clone + MaybeSend + 'static {
     ) -> impl Future<Output = Result<(), Error>> + MaybeSend;
 
     /// Ready when `slot` may hand over one message with [`start_send`](Self::start_send).
-    fn poll_ready(&self, slot: &mut Self::SendSlot, cx: &mut Context<'_>)
-    -> Poll<Result<(), Error>>;
+    fn poll_ready(
+        &self,
+        slot: &mut Self::SendSlot,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>>;
 
     /// Hands over the message `poll_ready` made room for.
     fn start_send(&self, slot: &mut Self::SendSlot, message: Message) -> Result<(), Error>;

@@ -118,4 +118,18 @@ mod tests {
         assert_eq!(woken(&c_count), 1);
         assert!(gate.poll_first(c, &Context::from_waker(&c_waker)));
     }
+
+    #[test]
+    fn closing_wakes_every_waiting_sender_once() {
+        let mut gate = Gate::default();
+        let (a, b, c) = (gate.enter(), gate.enter(), gate.enter());
+        let (b_count, b_waker) = counter();
+        let (c_count, c_waker) = counter();
+        assert!(gate.poll_first(a, &Context::from_waker(Waker::noop())));
+        assert!(!gate.poll_first(b, &Context::from_waker(&b_waker)));
+        assert!(!gate.poll_first(c, &Context::from_waker(&c_waker)));
+        gate.take_wakers().into_iter().for_each(Waker::wake);
+        assert_eq!((woken(&b_count), woken(&c_count)), (1, 1));
+        assert!(gate.take_wakers().is_empty(), "each waker is taken once");
+    }
 }

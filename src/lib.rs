@@ -102,6 +102,7 @@ mod config;
 mod error;
 #[cfg(any(web, test))]
 mod gate;
+mod lock;
 mod message;
 mod outcome;
 mod sender;

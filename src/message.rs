@@ -112,7 +112,10 @@ impl Message {
     ///
     /// Backends use it for what their transport has validated (tungstenite checks every
     /// text frame; the browser hands over a JavaScript string).
-    #[cfg_attr(web, expect(dead_code, reason = "the browser hands text over as a String"))]
+    #[cfg_attr(
+        web,
+        expect(dead_code, reason = "the browser hands text over as a String")
+    )]
     pub(crate) fn text_from_validated(payload: Bytes) -> Self {
         debug_assert!(std::str::from_utf8(&payload).is_ok());
         Self {

@@ -7,16 +7,16 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use crate::Shutdown;
 use crate::backend::{Backend, Conn};
+use crate::lock::Lock;
 
 /// The outcome of one connection, once known, and the tasks waiting for it.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
-    state: Mutex<State>,
+    state: Lock<State>,
 }
 
 #[derive(Debug, Default)]
@@ -28,27 +28,22 @@ struct State {
 }
 
 impl Outcome {
-    fn state(&self) -> MutexGuard<'_, State> {
-        // No code panics while holding the lock; recover the data if one ever did.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The outcome, once decided.
     #[cfg(test)]
     fn get(&self) -> Option<Shutdown> {
-        self.state().decided.clone()
+        self.state.lock().decided.clone()
     }
 
     /// `true` once the outcome is decided.
     pub(crate) fn is_decided(&self) -> bool {
-        self.state().decided.is_some()
+        self.state.lock().decided.is_some()
     }
 
     /// Records the outcome and wakes every waiter. The first decision wins; later ones
     /// change nothing and return `false`.
     pub(crate) fn decide(&self, outcome: Shutdown) -> bool {
         let waiters = {
-            let mut state = self.state();
+            let mut state = self.state.lock();
             if state.decided.is_some() {
                 return false;
             }
@@ -64,7 +59,7 @@ impl Outcome {
     /// Ready with the outcome once decided; otherwise registers `cx` under `id` (given one
     /// on the first call).
     fn poll_wait(&self, id: &mut Option<u64>, cx: &Context<'_>) -> Poll<Shutdown> {
-        let mut state = self.state();
+        let mut state = self.state.lock();
         if let Some(outcome) = &state.decided {
             return Poll::Ready(outcome.clone());
         }
@@ -83,7 +78,7 @@ impl Outcome {
 
     /// A waiter gave up.
     fn forget(&self, id: u64) {
-        self.state().waiters.retain(|(other, _)| *other != id);
+        self.state.lock().waiters.retain(|(other, _)| *other != id);
     }
 }
 
@@ -167,7 +162,13 @@ mod tests {
         outcome.forget(gone.unwrap_or_default());
         outcome.decide(Shutdown::TimedOut);
         assert_eq!(count.0.load(Ordering::SeqCst), 2, "a and b, once each");
-        assert_eq!(outcome.poll_wait(&mut a, &cx), Poll::Ready(Shutdown::TimedOut));
-        assert_eq!(outcome.poll_wait(&mut b, &cx), Poll::Ready(Shutdown::TimedOut));
+        assert_eq!(
+            outcome.poll_wait(&mut a, &cx),
+            Poll::Ready(Shutdown::TimedOut)
+        );
+        assert_eq!(
+            outcome.poll_wait(&mut b, &cx),
+            Poll::Ready(Shutdown::TimedOut)
+        );
     }
 }

@@ -18,7 +18,10 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use futures_util::{SinkExt, StreamExt};
-use support::{IN_BROWSER, Peer, Stopwatch, Until, unique_id};
+use support::{
+    GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, connect, connect_with, frame, next_text,
+    unique_id,
+};
 use wsclient::{Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 
 #[cfg(web)]
@@ -43,31 +46,6 @@ macro_rules! case {
             $body
         }
     };
-}
-
-const GENEROUS: Duration = Duration::from_secs(5);
-
-async fn connect(peer: &Peer, path: &str) -> Client {
-    connect_with(peer, path, Config::default()).await
-}
-
-async fn connect_with(peer: &Peer, path: &str, config: Config) -> Client {
-    let url = peer.url(path);
-    match Client::connect(&url, config).await {
-        Ok(client) => client,
-        Err(error) => panic!("connect to {url} failed: {error}"),
-    }
-}
-
-fn frame(code: u16, reason: &str) -> CloseFrame {
-    CloseFrame::new(CloseCode::try_from(code).unwrap(), reason)
-}
-
-async fn next_text(client: &mut Client) -> String {
-    match client.recv().await {
-        Some(Ok(message)) => message.as_text().unwrap_or_default().to_owned(),
-        other => panic!("expected a message, got {other:?}"),
-    }
 }
 
 // --- Sending and receiving -------------------------------------------------------------

@@ -34,34 +34,13 @@ use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use support::{Peer, Stopwatch, Until, sleep, unique_id};
+use support::{GENEROUS, Peer, Stopwatch, Until, connect_with, frame, next_text, sleep, unique_id};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 use wsclient::web::{live_connections, live_sockets};
-use wsclient::{Client, CloseCode, CloseFrame, Config, Error, Message, Sender, Shutdown};
+use wsclient::{Client, Config, Error, Message, Sender, Shutdown};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-const GENEROUS: Duration = Duration::from_secs(5);
-
-async fn connect_with(peer: &Peer, path: &str, config: Config) -> Client {
-    let url = peer.url(path);
-    match Client::connect(&url, config).await {
-        Ok(client) => client,
-        Err(error) => panic!("connect to {url} failed: {error}"),
-    }
-}
-
-fn frame(code: u16, reason: &str) -> CloseFrame {
-    CloseFrame::new(CloseCode::try_from(code).unwrap(), reason)
-}
-
-async fn next_text(client: &mut Client) -> String {
-    match client.recv().await {
-        Some(Ok(message)) => message.as_text().unwrap_or_default().to_owned(),
-        other => panic!("expected a message, got {other:?}"),
-    }
-}
 
 // --- What the browser refuses ------------------------------------------------------------
 

@@ -14,16 +14,10 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::{Peer, Until, unique_id};
+use support::{GENEROUS, Peer, Until, connect_with, unique_id};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use wsclient::{Client, Config, Error, Message, Shutdown};
-
-const GENEROUS: Duration = Duration::from_secs(5);
-
-async fn connect_with(peer: &Peer, path: &str, config: Config) -> Client {
-    Client::connect(&peer.url(path), config).await.unwrap()
-}
 
 #[tokio::test]
 async fn ping_frames_detect_a_half_open_connection() {

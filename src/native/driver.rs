@@ -175,7 +175,10 @@ impl Driver {
                     deadline: Box::pin(tokio::time::sleep_until(deadline)),
                 };
             }
-            Phase::Closing { deadline: sleep, .. } | Phase::CloseSent { deadline: sleep } => {
+            Phase::Closing {
+                deadline: sleep, ..
+            }
+            | Phase::CloseSent { deadline: sleep } => {
                 bring_forward(sleep, deadline);
             }
             Phase::Failing(failing) => {

@@ -346,7 +346,10 @@ impl Conn {
                         give_up_at,
                         timer: deadline_timer(),
                     };
-                    (state.socket.as_ref().map(|socket| socket.ws().clone()), None)
+                    (
+                        state.socket.as_ref().map(|socket| socket.ws().clone()),
+                        None,
+                    )
                 }
                 Phase::Closing {
                     give_up_at: at,

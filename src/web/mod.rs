@@ -149,4 +149,3 @@ pub fn live_sockets() -> usize {
 pub fn live_connections() -> usize {
     conn::live()
 }
-

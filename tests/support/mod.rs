@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use serde::Deserialize;
+use wsclient::{Client, CloseCode, CloseFrame, Config};
 
 #[cfg(native)]
 mod native;
@@ -91,6 +92,40 @@ impl Peer {
 
     async fn get(&self, path: &str) -> Report {
         parse_report(&self.get_body(path).await)
+    }
+}
+
+/// How long a case waits for what should come at once: generous, as the machines that run
+/// the tests are shared and slow; the timings that matter are in the benchmarks.
+pub const GENEROUS: Duration = Duration::from_secs(5);
+
+/// A client connected to the test server's `path`, or a panic that says why not.
+pub async fn connect_with(peer: &Peer, path: &str, config: Config) -> Client {
+    let url = peer.url(path);
+    match Client::connect(&url, config).await {
+        Ok(client) => client,
+        Err(error) => panic!("connect to {url} failed: {error}"),
+    }
+}
+
+/// A client connected to the test server's `path` with the default config.
+pub async fn connect(peer: &Peer, path: &str) -> Client {
+    connect_with(peer, path, Config::default()).await
+}
+
+/// A close frame with a code the test knows to be valid.
+pub fn frame(code: u16, reason: &str) -> CloseFrame {
+    match CloseCode::try_from(code) {
+        Ok(code) => CloseFrame::new(code, reason),
+        Err(error) => panic!("{error}"),
+    }
+}
+
+/// The next message, which must be text.
+pub async fn next_text(client: &mut Client) -> String {
+    match client.recv().await {
+        Some(Ok(message)) => message.as_text().unwrap_or_default().to_owned(),
+        other => panic!("expected a message, got {other:?}"),
     }
 }
 
