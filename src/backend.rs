@@ -11,8 +11,9 @@ use std::future::Future;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::message::CloseCodeRule;
 use crate::outcome::Outcome;
-use crate::{CloseCode, CloseFrame, Config, Error, MaybeSend, Message};
+use crate::{CloseFrame, Config, Error, MaybeSend, Message};
 
 /// The current target's connection handle.
 #[cfg(native)]
@@ -37,12 +38,8 @@ pub(crate) trait Backend: Clone + MaybeSend + 'static {
     /// the send queue, in the browser its place in line). A clone starts afresh.
     type SendSlot: Clone + Unpin + MaybeSend;
 
-    /// The close codes `close` may send on this target, in words for
-    /// [`Error::InvalidCloseCode`].
-    const CLOSE_CODE_RULE: &'static str;
-
-    /// Whether `close` may send `code` on this target.
-    fn may_send(code: CloseCode) -> bool;
+    /// The close codes `close` may send on this target.
+    const CLOSE_CODES: CloseCodeRule;
 
     /// Connects and waits until the connection is open.
     fn open(

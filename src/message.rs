@@ -373,17 +373,13 @@ impl CloseFrame {
         Self::new(CloseCode::NO_STATUS, "")
     }
 
-    /// Checks that this frame may be sent: the reason's length, and the code with
-    /// `code_allowed`, the sending rule of the current target.
-    pub(crate) fn check_sendable(
-        &self,
-        code_allowed: fn(CloseCode) -> bool,
-        rule: &'static str,
-    ) -> Result<(), Error> {
-        if !code_allowed(self.code) {
+    /// Checks that this frame may be sent under `rule`, the current target's, and that its
+    /// reason fits.
+    pub(crate) fn check_sendable(&self, rule: &CloseCodeRule) -> Result<(), Error> {
+        if !(rule.allows)(self.code) {
             return Err(Error::InvalidCloseCode {
                 code: self.code.as_u16(),
-                rule,
+                rule: rule.in_words,
             });
         }
         if self.reason.len() > MAX_CLOSE_REASON_BYTES {
@@ -393,6 +389,35 @@ impl CloseFrame {
         }
         Ok(())
     }
+}
+
+/// Which close codes a target may send, and the rule in words for
+/// [`Error::InvalidCloseCode`].
+#[derive(Debug)]
+pub(crate) struct CloseCodeRule {
+    pub(crate) allows: fn(CloseCode) -> bool,
+    pub(crate) in_words: &'static str,
+}
+
+#[cfg_attr(
+    all(web, not(test)),
+    expect(dead_code, reason = "the browser's rule applies there")
+)]
+impl CloseCodeRule {
+    /// What RFC 6455 allows an endpoint to send: the native rule.
+    pub(crate) const RFC_6455: Self = Self {
+        allows: CloseCode::is_sendable,
+        in_words: "RFC 6455 allows sending 1000-1003, 1007-1014 and 3000-4999",
+    };
+}
+
+#[cfg_attr(native, expect(dead_code, reason = "RFC 6455's rule applies there"))]
+impl CloseCodeRule {
+    /// What `WebSocket.close()` accepts: the browser's rule.
+    pub(crate) const BROWSER: Self = Self {
+        allows: CloseCode::is_sendable_by_browser,
+        in_words: "browsers accept only 1000 and 3000-4999 in WebSocket.close()",
+    };
 }
 
 impl fmt::Display for CloseFrame {
@@ -500,9 +525,9 @@ mod tests {
     #[test]
     fn reason_of_124_bytes_is_refused() {
         let frame = CloseFrame::new(CloseCode::NORMAL, "x".repeat(124));
-        let err = frame.check_sendable(CloseCode::is_sendable, "rfc");
+        let err = frame.check_sendable(&CloseCodeRule::RFC_6455);
         assert!(matches!(err, Err(Error::CloseReasonTooLong { len: 124 })));
         let frame = CloseFrame::new(CloseCode::NORMAL, "x".repeat(123));
-        assert!(frame.check_sendable(CloseCode::is_sendable, "rfc").is_ok());
+        assert!(frame.check_sendable(&CloseCodeRule::RFC_6455).is_ok());
     }
 }

@@ -77,7 +77,7 @@ impl Sender {
     /// 3000–4999); [`Error::CloseReasonTooLong`] for a reason over 123 bytes. Nothing is
     /// sent then.
     pub async fn close(&self, frame: CloseFrame, timeout: Duration) -> Result<Shutdown, Error> {
-        frame.check_sendable(Conn::may_send, Conn::CLOSE_CODE_RULE)?;
+        frame.check_sendable(&Conn::CLOSE_CODES)?;
         Ok(self.handshake(frame, timeout).await)
     }
 

@@ -10,11 +10,42 @@ use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue, header};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use super::driver::Socket;
+use tokio::sync::mpsc;
+use tokio_util::sync::PollSender;
+
+use super::Handle;
+use super::conn::Conn;
+use super::driver::{Driver, Socket};
+use super::inbox::Inbox;
+use super::liveness::Liveness;
+use crate::backend::Opened;
 use crate::{Config, Error};
 
+/// Connects, performs the upgrade and starts the connection's task.
+pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, Error> {
+    let (socket, protocol) = upgrade(url, config).await?;
+    let conn = Arc::new(Conn::new(Inbox::new(
+        config.receive_queue,
+        config.receive_queue_bytes,
+    )));
+    let (queue, outgoing) = mpsc::channel(config.send_queue.max(1));
+    let driver = Driver::new(
+        socket,
+        Arc::clone(&conn),
+        outgoing,
+        Liveness::new(config),
+        config.close_timeout,
+    );
+    tokio::spawn(driver);
+    Ok(Opened {
+        conn,
+        slot: PollSender::new(queue),
+        protocol,
+    })
+}
+
 /// Connects and performs the upgrade. Returns the socket and the subprotocol chosen.
-pub(super) async fn open(url: &str, config: &Config) -> Result<(Socket, Option<String>), Error> {
+async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>), Error> {
     crate::url::check_websocket_url(url)?;
     if tokio::runtime::Handle::try_current().is_err() {
         return Err(Error::Environment(

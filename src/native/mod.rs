@@ -16,20 +16,18 @@ mod inbox;
 mod liveness;
 mod timer;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 use tokio_util::sync::PollSender;
 
 use self::conn::Conn;
-use self::driver::Driver;
-use self::inbox::Inbox;
-use self::liveness::Liveness;
 use crate::backend::{Backend, Opened};
+use crate::message::CloseCodeRule;
 use crate::outcome::Outcome;
-use crate::{CloseCode, CloseFrame, Config, Error, Message};
+use crate::{CloseFrame, Config, Error, Message};
 
 /// A handle to one native connection.
 pub(crate) type Handle = Arc<Conn>;
@@ -38,33 +36,10 @@ impl Backend for Handle {
     /// The sender's end of the send queue.
     type SendSlot = PollSender<Message>;
 
-    const CLOSE_CODE_RULE: &'static str =
-        "RFC 6455 allows sending 1000-1003, 1007-1014 and 3000-4999";
+    const CLOSE_CODES: CloseCodeRule = CloseCodeRule::RFC_6455;
 
-    fn may_send(code: CloseCode) -> bool {
-        code.is_sendable()
-    }
-
-    async fn open(url: &str, config: &Config) -> Result<Opened<Self>, Error> {
-        let (socket, protocol) = connect::open(url, config).await?;
-        let conn = Arc::new(Conn::new(Inbox::new(
-            config.receive_queue,
-            config.receive_queue_bytes,
-        )));
-        let (queue, outgoing) = mpsc::channel(config.send_queue.max(1));
-        let driver = Driver::new(
-            socket,
-            Arc::clone(&conn),
-            outgoing,
-            Liveness::new(config),
-            config.close_timeout,
-        );
-        tokio::spawn(driver);
-        Ok(Opened {
-            conn,
-            slot: PollSender::new(queue),
-            protocol,
-        })
+    fn open(url: &str, config: &Config) -> impl Future<Output = Result<Opened<Self>, Error>> {
+        connect::open(url, config)
     }
 
     async fn send(&self, slot: &Self::SendSlot, message: Message) -> Result<(), Error> {

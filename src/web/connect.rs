@@ -3,24 +3,26 @@
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::Poll;
 
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsValue;
 use web_sys::WebSocket;
 
+use super::Handle;
 use super::conn::Conn;
 use super::convert::JsError;
 use super::timer::delay_ms;
+use super::turn::Place;
+use crate::backend::Opened;
 use crate::{Config, Error};
 
 /// What `Error::Connect` says when the browser fails the connection before `open`.
 const FAILED_BEFORE_OPEN: &str = "the browser reported a failure before the connection opened \
      (refused, unreachable, or the upgrade was rejected; browsers do not say which)";
 
-/// Opens a connection and waits for `open`. Returns it with the subprotocol chosen.
-pub(super) async fn open(url: &str, config: &Config) -> Result<(Rc<Conn>, Option<String>), Error> {
+/// Opens a connection and waits for `open`.
+pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, Error> {
     crate::url::check_websocket_url(url)?;
     check_supported(config)?;
     check_protocols(&config.protocols)?;
@@ -46,7 +48,11 @@ pub(super) async fn open(url: &str, config: &Config) -> Result<(Rc<Conn>, Option
     match opened {
         Ok(true) => {
             let protocol = conn.start();
-            Ok((conn, protocol))
+            Ok(Opened {
+                conn,
+                slot: Place::default(),
+                protocol,
+            })
         }
         Ok(false) => {
             conn.abandon();

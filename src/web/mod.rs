@@ -38,7 +38,7 @@ mod socket;
 mod timer;
 mod turn;
 
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -46,8 +46,9 @@ use std::time::Duration;
 use self::conn::Conn;
 use self::turn::{Place, Turn};
 use crate::backend::{Backend, Opened};
+use crate::message::CloseCodeRule;
 use crate::outcome::{Outcome, WaitOutcome};
-use crate::{CloseCode, CloseFrame, Config, Error, Message};
+use crate::{CloseFrame, Config, Error, Message};
 
 /// A handle to one browser connection.
 pub(crate) type Handle = Rc<Conn>;
@@ -56,20 +57,10 @@ impl Backend for Handle {
     /// The turn a sender reserved with `Sink::poll_ready`.
     type SendSlot = Place;
 
-    const CLOSE_CODE_RULE: &'static str =
-        "browsers accept only 1000 and 3000-4999 in WebSocket.close()";
+    const CLOSE_CODES: CloseCodeRule = CloseCodeRule::BROWSER;
 
-    fn may_send(code: CloseCode) -> bool {
-        code.is_sendable_by_browser()
-    }
-
-    async fn open(url: &str, config: &Config) -> Result<Opened<Self>, Error> {
-        let (conn, protocol) = connect::open(url, config).await?;
-        Ok(Opened {
-            conn,
-            slot: Place::default(),
-            protocol,
-        })
+    fn open(url: &str, config: &Config) -> impl Future<Output = Result<Opened<Self>, Error>> {
+        connect::open(url, config)
     }
 
     async fn send(&self, _slot: &Place, message: Message) -> Result<(), Error> {
