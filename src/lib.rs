@@ -4,7 +4,9 @@
 //! - In the browser (`wasm32-unknown-unknown`) it runs on the browser's own `WebSocket`.
 //! - Natively it runs on tokio and tokio-tungstenite (rustls for `wss://`).
 //!
-//! Both backends implement [`WsClient`]; [`Client`] is the one for the current target.
+//! [`Client`] and its cloneable [`Sender`] are the same types on both targets; generic code
+//! (such as a library that must not name a backend) is written against the [`WsClient`]
+//! and [`WsSender`] traits they implement.
 //!
 //! # Example
 //!
@@ -110,8 +112,10 @@ mod traits;
 mod url;
 
 #[cfg(native)]
-pub mod native;
+mod native;
+// Public only for the leak tests' diagnostics hooks (`live_sockets`, `live_connections`).
 #[cfg(web)]
+#[doc(hidden)]
 pub mod web;
 
 pub use bytes::Bytes;

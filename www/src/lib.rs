@@ -11,11 +11,11 @@
 //! `bash scripts/demo.sh` builds it for `wasm32-unknown-unknown`, runs `wasm-bindgen`, and
 //! serves the page and the test server's WebSocket modes from one local origin.
 
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 mod app;
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 mod behaviour;
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 mod dom;
 
 /// Runs when the wasm module is instantiated: finds the page's elements and wires them up.
@@ -23,7 +23,7 @@ mod dom;
 /// # Errors
 /// A description of what is missing when the page is not the demo's `index.html`; the
 /// page's loader shows it.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(web)]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() -> Result<(), wasm_bindgen::JsValue> {
     app::start()
