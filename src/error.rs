@@ -1,5 +1,6 @@
 //! The one error type of both backends.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 /// A boxed cause, carried by [`Error::source`](std::error::Error::source).
@@ -46,7 +47,7 @@ pub enum Error {
     },
 
     /// The connection was not established within [`Config::connect_timeout`](crate::Config).
-    #[error("connecting to `{url}` took longer than {timeout:?}")]
+    #[error("connecting to `{url}` took longer than {}", DebugDuration(.timeout))]
     ConnectTimeout {
         /// The URL being connected to.
         url: String,
@@ -116,13 +117,14 @@ pub enum Error {
     /// No pong (or any other frame) arrived within the pong timeout after a ping or
     /// heartbeat: the peer or the path to it is dead. The connection has been closed.
     #[error(
-        "the peer did not answer a ping or heartbeat within {0:?}; the connection is presumed dead"
+        "the peer did not answer a ping or heartbeat within {}; the connection is presumed dead",
+        DebugDuration(.0)
     )]
     PongTimeout(Duration),
 
     /// Nothing arrived from the peer for [`Config::idle_timeout`](crate::Config). The
     /// connection has been closed.
-    #[error("nothing was received for {0:?}; the connection was closed as idle")]
+    #[error("nothing was received for {}; the connection was closed as idle", DebugDuration(.0))]
     IdleTimeout(Duration),
 
     /// The peer broke the WebSocket protocol. The connection has been closed.
@@ -139,9 +141,76 @@ pub enum Error {
     Environment(&'static str),
 }
 
+/// Writes a `Duration` exactly as its `Debug` does without flags (`1.5s`, `100ms`, `0ns`),
+/// without pulling core's general `fmt_decimal` (rounding, precision, padding) into wasm.
+struct DebugDuration<'a>(&'a Duration);
+
+impl std::fmt::Display for DebugDuration<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (secs, nanos) = (self.0.as_secs(), self.0.subsec_nanos());
+        let (whole, mut fraction, mut digit, unit) = if secs > 0 {
+            (secs, nanos, 100_000_000, "s")
+        } else if nanos >= 1_000_000 {
+            (
+                u64::from(nanos / 1_000_000),
+                nanos % 1_000_000,
+                100_000,
+                "ms",
+            )
+        } else if nanos >= 1_000 {
+            (u64::from(nanos / 1_000), nanos % 1_000, 100, "µs")
+        } else {
+            (u64::from(nanos), 0, 1, "ns")
+        };
+        write_digits(f, whole)?;
+        if fraction > 0 {
+            f.write_str(".")?;
+            // As core's `fmt_decimal`: digits while any are left (`digit` stays non-zero:
+            // `fraction < digit * 10` throughout).
+            while fraction > 0 && digit > 0 {
+                f.write_char(char::from(b'0' + (fraction / digit) as u8))?;
+                fraction %= digit;
+                digit /= 10;
+            }
+        }
+        f.write_str(unit)
+    }
+}
+
+/// `n` in decimal, as `Display` without flags writes it: `u64`'s own `Display` would be
+/// one more integer formatter in the wasm (the others in use are `u16` and `usize`).
+fn write_digits(f: &mut std::fmt::Formatter<'_>, n: u64) -> std::fmt::Result {
+    if n >= 10 {
+        write_digits(f, n / 10)?;
+    }
+    f.write_char(char::from(b'0' + (n % 10) as u8))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_their_debug() {
+        for d in [
+            Duration::ZERO,
+            Duration::from_nanos(1),
+            Duration::from_nanos(999),
+            Duration::from_nanos(1_000),
+            Duration::from_nanos(1_500),
+            Duration::from_nanos(999_999),
+            Duration::from_millis(1),
+            Duration::from_micros(1_001),
+            Duration::from_nanos(123_456_789),
+            Duration::from_secs(1),
+            Duration::from_millis(1_500),
+            Duration::from_nanos(2_000_000_001),
+            Duration::from_secs(10),
+            Duration::new(u64::MAX, 999_999_999),
+        ] {
+            assert_eq!(DebugDuration(&d).to_string(), format!("{d:?}"));
+        }
+    }
 
     #[test]
     fn error_is_send_sync_and_small() {

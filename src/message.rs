@@ -24,11 +24,47 @@ use crate::Error;
 /// assert!(!bytes.is_text());
 /// assert_eq!(bytes.as_bytes(), &[1, 2, 3]);
 /// ```
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 pub struct Message {
     kind: Kind,
     /// For [`Kind::Text`], always valid UTF-8 (checked by every constructor).
-    payload: Bytes,
+    payload: Payload,
+}
+
+/// A message's bytes: the buffer of the `String` or `Vec` they were built from (not
+/// copied), or a `Bytes` as given. Not `Bytes` throughout: turning a `Vec` into `Bytes`
+/// brings its shared-buffer machinery (about 2 KB of wasm) into every program, even one
+/// that never touches `Bytes`. `into_bytes` converts without copying.
+#[derive(Clone)]
+enum Payload {
+    Vec(Vec<u8>),
+    Bytes(Bytes),
+}
+
+impl Payload {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Vec(bytes) => bytes,
+            Self::Bytes(bytes) => bytes,
+        }
+    }
+}
+
+/// As derived before: the kind, then the bytes (whatever holds them).
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Message {}
+
+/// As derived before (`Bytes` hashes as its slice): the kind, then the bytes.
+impl std::hash::Hash for Message {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.kind.hash(state);
+        self.as_bytes().hash(state);
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -42,7 +78,7 @@ impl Message {
     pub fn text(text: impl Into<String>) -> Self {
         Self {
             kind: Kind::Text,
-            payload: Bytes::from(text.into()),
+            payload: Payload::Vec(text.into().into_bytes()),
         }
     }
 
@@ -50,7 +86,19 @@ impl Message {
     pub fn binary(bytes: impl BinaryPayload) -> Self {
         Self {
             kind: Kind::Binary,
-            payload: bytes.into_payload(),
+            payload: Payload::Bytes(bytes.into_payload()),
+        }
+    }
+
+    /// A binary message owning `bytes`, without going through `Bytes` (see [`Payload`]).
+    #[cfg_attr(
+        native,
+        expect(dead_code, reason = "tungstenite hands binary messages over as Bytes")
+    )]
+    pub(crate) fn binary_vec(bytes: Vec<u8>) -> Self {
+        Self {
+            kind: Kind::Binary,
+            payload: Payload::Vec(bytes),
         }
     }
 
@@ -63,7 +111,7 @@ impl Message {
         std::str::from_utf8(&payload).map_err(Error::InvalidUtf8)?;
         Ok(Self {
             kind: Kind::Text,
-            payload,
+            payload: Payload::Bytes(payload),
         })
     }
 
@@ -81,31 +129,34 @@ impl Message {
     pub fn as_text(&self) -> Option<&str> {
         match self.kind {
             // SAFETY: text payloads are checked to be UTF-8 when the message is built,
-            // and `Bytes` is immutable.
+            // and never changed afterwards (`Bytes` is immutable, the `Vec` private).
             #[expect(unsafe_code, reason = "UTF-8 is checked once, at construction")]
-            Kind::Text => Some(unsafe { std::str::from_utf8_unchecked(&self.payload) }),
+            Kind::Text => Some(unsafe { std::str::from_utf8_unchecked(self.payload.as_slice()) }),
             Kind::Binary => None,
         }
     }
 
     /// The payload: the UTF-8 bytes of a text message or the bytes of a binary one.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.payload
+        self.payload.as_slice()
     }
 
     /// The payload, without copying.
     pub fn into_bytes(self) -> Bytes {
-        self.payload
+        match self.payload {
+            Payload::Vec(bytes) => Bytes::from(bytes),
+            Payload::Bytes(bytes) => bytes,
+        }
     }
 
     /// The payload length in bytes.
     pub fn len(&self) -> usize {
-        self.payload.len()
+        self.as_bytes().len()
     }
 
     /// `true` when the payload is empty.
     pub fn is_empty(&self) -> bool {
-        self.payload.is_empty()
+        self.as_bytes().is_empty()
     }
 
     /// Builds a text message from bytes the caller has already checked to be UTF-8.
@@ -120,7 +171,7 @@ impl Message {
         debug_assert!(std::str::from_utf8(&payload).is_ok());
         Self {
             kind: Kind::Text,
-            payload,
+            payload: Payload::Bytes(payload),
         }
     }
 }
@@ -137,7 +188,7 @@ impl fmt::Debug for Message {
                     .unwrap_or(0);
                 write!(f, "Text({:?}… {} bytes)", &text[..cut], text.len())
             }
-            None => write!(f, "Binary({} bytes)", self.payload.len()),
+            None => write!(f, "Binary({} bytes)", self.len()),
         }
     }
 }

@@ -47,7 +47,14 @@ impl Outcome {
             if state.decided.is_some() {
                 return false;
             }
-            tracing::debug!(%outcome, "websocket closed");
+            // The peer's reason as a field of its own rather than inside `%outcome`:
+            // `CloseFrame`'s `Display` quotes it with `{:?}`, which would bring core's `str`
+            // escaping and its Unicode tables (about 4 KB of wasm) into every program.
+            let reason = outcome
+                .peer_frame()
+                .map(|frame| frame.reason.as_str())
+                .filter(|reason| !reason.is_empty());
+            tracing::debug!(outcome = %WithoutReason(&outcome), reason, "websocket closed");
             state.decided = Some(outcome);
             std::mem::take(&mut state.waiters)
         };
@@ -79,6 +86,21 @@ impl Outcome {
     /// A waiter gave up.
     fn forget(&self, id: u64) {
         self.state.lock().waiters.retain(|(other, _)| *other != id);
+    }
+}
+
+/// `Shutdown`'s `Display` without a clean close's reason, which the `websocket closed` event
+/// carries as a field of its own. Written out: calling `Shutdown`'s `Display` would keep
+/// `CloseFrame`'s reachable.
+struct WithoutReason<'a>(&'a Shutdown);
+
+impl std::fmt::Display for WithoutReason<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Shutdown::Clean(frame) => write!(f, "closed cleanly by the peer with {}", frame.code),
+            Shutdown::TimedOut => f.write_str("the peer did not answer the close in time"),
+            Shutdown::Abnormal(why) => write!(f, "closed abnormally: {why}"),
+        }
     }
 }
 

@@ -12,35 +12,47 @@ pub(crate) fn check_websocket_url(url: &str) -> Result<(), Error> {
         url: url.to_owned(),
         problem,
     };
-    let Some((scheme, rest)) = url.split_once("://") else {
+    // Byte searches rather than `split_once("://")` and `split`/`rsplit` on chars: the same
+    // positions (all the delimiters are ASCII), without core's substring searcher (two-way
+    // algorithm) and `str` slicing, whose panic path formats char boundaries.
+    let bytes = url.as_bytes();
+    let Some(at) = bytes.windows(3).position(|w| w == b"://") else {
         return Err(invalid(
             "it has no scheme; write it as ws://host:port/path or wss://host/path".into(),
         ));
     };
-    match scheme.to_ascii_lowercase().as_str() {
-        "ws" | "wss" => {}
-        "http" => {
-            return Err(invalid(
-                "the scheme must be ws or wss (use ws:// instead of http://)".into(),
-            ));
-        }
-        "https" => {
-            return Err(invalid(
-                "the scheme must be ws or wss (use wss:// instead of https://)".into(),
-            ));
-        }
-        other => {
-            return Err(invalid(format!(
-                "the scheme must be ws or wss, not `{other}`"
-            )));
-        }
+    let (scheme, rest) = bytes.split_at(at);
+    let rest = rest.get(3..).unwrap_or_default();
+    let is = |name: &str| scheme.eq_ignore_ascii_case(name.as_bytes());
+    if is("http") {
+        return Err(invalid(
+            "the scheme must be ws or wss (use ws:// instead of http://)".into(),
+        ));
     }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit('@').next().unwrap_or("");
-    if host.is_empty() || host.starts_with(':') {
+    if is("https") {
+        return Err(invalid(
+            "the scheme must be ws or wss (use wss:// instead of https://)".into(),
+        ));
+    }
+    if !is("ws") && !is("wss") {
+        let mut problem = String::from("the scheme must be ws or wss, not `");
+        problem.push_str(&url.get(..at).unwrap_or_default().to_ascii_lowercase());
+        problem.push('`');
+        return Err(invalid(problem));
+    }
+    let authority_end = rest
+        .iter()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let authority = rest.get(..authority_end).unwrap_or_default();
+    let host = match authority.iter().rposition(|&b| b == b'@') {
+        Some(at) => authority.get(at + 1..).unwrap_or_default(),
+        None => authority,
+    };
+    if host.first().is_none_or(|&b| b == b':') {
         return Err(invalid("it has no host".into()));
     }
-    if url.contains('#') {
+    if bytes.contains(&b'#') {
         return Err(invalid(
             "WebSocket URLs cannot have a fragment (`#...`)".into(),
         ));

@@ -5,14 +5,13 @@ use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::Poll;
 
-use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsValue;
 use web_sys::WebSocket;
 
 use super::Handle;
 use super::conn::Conn;
 use super::convert::JsError;
-use super::timer::delay_ms;
+use super::timer::{Sleep, delay_ms};
 use super::turn::Place;
 use crate::backend::Opened;
 use crate::{Config, Error};
@@ -30,7 +29,7 @@ pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, E
 
     let mut timer = config
         .connect_timeout
-        .map(|timeout| (timeout, TimeoutFuture::new(delay_ms(timeout))));
+        .map(|timeout| (timeout, Sleep::new(delay_ms(timeout))));
     let opened = poll_fn(|cx| {
         if let Poll::Ready(opened) = conn.poll_open(cx) {
             return Poll::Ready(Ok(opened));

@@ -32,7 +32,7 @@ pub(super) fn message_from_js(
         Ok(Some(Message::text(text)))
     } else if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
         too_large(buffer.byte_length() as usize)?;
-        Ok(Some(Message::binary(Uint8Array::new(buffer).to_vec())))
+        Ok(Some(Message::binary_vec(Uint8Array::new(buffer).to_vec())))
     } else {
         tracing::debug!("ignoring a message that is neither text nor an ArrayBuffer");
         Ok(None)
@@ -51,7 +51,7 @@ pub(super) fn send_to_js(ws: &WebSocket, message: &Message) -> Result<(), JsValu
 ///
 /// [`Error`](crate::Error) must stay `Send + Sync` and `JsValue` is neither, so the
 /// exception's name and message are copied out where it is caught.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(super) struct JsError {
     /// The exception's `name` (`SyntaxError`, `InvalidStateError`, ...), when it has one.
     name: Option<String>,
@@ -104,6 +104,18 @@ impl fmt::Display for JsError {
             Some(name) => write!(f, "{name}: {}", self.message),
             None => f.write_str(&self.message),
         }
+    }
+}
+
+/// `JsError(SyntaxError: message)`: the `Display` text, not the derived field-by-field
+/// form, whose quoting of the strings would bring core's `str` escaping (and its Unicode
+/// tables, about 4 KB of wasm) into every program, as it sits in `dyn Error`'s vtable.
+/// Written out rather than with `debug_tuple`, which brings `{:#?}`'s indenting writer.
+impl fmt::Debug for JsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("JsError(")?;
+        fmt::Display::fmt(self, f)?;
+        f.write_str(")")
     }
 }
 

@@ -58,7 +58,8 @@ impl Inbox {
     /// The client was dropped: discard what is queued and whatever comes later.
     pub(super) fn close_receiver(&mut self) {
         self.receiver_gone = true;
-        self.items.clear();
+        // Dropping the queue rather than `clear()`, which would add `VecDeque::truncate`.
+        self.items = VecDeque::new();
         self.receiver = None;
     }
 }

@@ -44,16 +44,18 @@ impl Liveness {
     /// `connect` has already refused a ping interval without a heartbeat message.
     pub(super) fn new(config: &Config) -> Self {
         Self {
-            heartbeat: config.ping_interval.zip(config.heartbeat.clone()).map(
-                |(interval, message)| Heartbeat {
+            // A `match` rather than `Option::zip`, whose generic code is bigger in wasm.
+            heartbeat: match (config.ping_interval, &config.heartbeat) {
+                (Some(interval), Some(message)) => Some(Heartbeat {
                     interval,
                     answer_timeout: config.pong_timeout,
-                    message,
+                    message: message.clone(),
                     ticker: None,
                     answer_deadline: None,
                     awaiting: false,
-                },
-            ),
+                }),
+                _ => None,
+            },
             idle: config.idle_timeout.map(|timeout| Idle {
                 timeout,
                 last_seen: 0.0,

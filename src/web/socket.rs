@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+use web_sys::{BinaryType, WebSocket};
 
 use super::events::{Event, WeakListener, report};
 
@@ -26,13 +26,17 @@ pub(super) fn live() -> usize {
 }
 
 /// A `WebSocket` with our four handlers attached.
+///
+/// All four closures have one type, taking the base `Event` (the `message` and `close`
+/// handlers cast it to what the browser passes them): each closure type costs its own
+/// wasm-bindgen glue.
 pub(super) struct Socket {
     ws: WebSocket,
     // Held only to stay alive while the handlers refer to them.
     _on_open: Closure<dyn FnMut(web_sys::Event)>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_message: Closure<dyn FnMut(web_sys::Event)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
+    _on_close: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl Socket {
@@ -49,8 +53,8 @@ impl Socket {
         };
         let on_message = {
             let listener = listener.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |event| {
-                report(&listener, Event::Message(event));
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                report(&listener, Event::Message(event.unchecked_into()));
             })
         };
         let on_error = {
@@ -59,8 +63,8 @@ impl Socket {
         };
         let on_close = {
             let listener = listener.clone();
-            Closure::<dyn FnMut(CloseEvent)>::new(move |event| {
-                report(&listener, Event::Close(event));
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                report(&listener, Event::Close(event.unchecked_into()));
             })
         };
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));

@@ -12,9 +12,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use gloo_timers::future::TimeoutFuture;
-
 use super::conn::Conn;
+use super::timer::Sleep;
 use crate::Error;
 
 /// How often a sender waiting for `bufferedAmount` to drop looks again (the browser
@@ -26,7 +25,7 @@ pub(super) struct Turn {
     conn: Rc<Conn>,
     id: u64,
     /// While first but the browser's buffer is above the high-water mark.
-    backoff: Option<TimeoutFuture>,
+    backoff: Option<Sleep>,
 }
 
 impl Turn {
@@ -52,7 +51,7 @@ impl Turn {
             }
             let backoff = self
                 .backoff
-                .get_or_insert_with(|| TimeoutFuture::new(BACKPRESSURE_POLL_MS));
+                .get_or_insert_with(|| Sleep::new(BACKPRESSURE_POLL_MS));
             std::task::ready!(Pin::new(backoff).poll(cx));
             self.backoff = None;
         }
