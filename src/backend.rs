@@ -47,7 +47,8 @@ pub(crate) trait Backend: Clone + MaybeSend + 'static {
         config: &Config,
     ) -> impl Future<Output = Result<Opened<Self>, Error>> + MaybeSend;
 
-    /// Sends `message` through `slot`; resolves once the backend has accepted it.
+    /// Sends `message` through `slot`; resolves once the backend has accepted it, or with
+    /// [`Error::Closed`] once the connection is closing (checked when first polled).
     fn send(
         &self,
         slot: &Self::SendSlot,

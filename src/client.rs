@@ -64,14 +64,14 @@ impl Client {
     ///
     /// # Errors
     /// [`Error::Closed`] once a shutdown has started or the connection has ended.
-    pub async fn send(&self, message: Message) -> Result<(), Error> {
-        self.sender.send(message).await
+    pub fn send(&self, message: Message) -> impl Future<Output = Result<(), Error>> {
+        self.sender.send(message)
     }
 
     /// The next message from the peer; `None` after the peer's Close (or after an error
     /// has been returned once). See [`WsClient::recv`].
-    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
-        poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    pub fn recv(&mut self) -> impl Future<Output = Option<Result<Message, Error>>> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
     }
 
     /// A cloneable handle that sends and closes from other tasks.
@@ -81,16 +81,20 @@ impl Client {
 
     /// Closes with code 1000 and waits for the peer's answer, at most `timeout`.
     /// See [`Sender::shutdown`].
-    pub async fn shutdown(&self, timeout: Duration) -> Shutdown {
-        self.sender.shutdown(timeout).await
+    pub fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> {
+        self.sender.shutdown(timeout)
     }
 
     /// Closes with a chosen code and reason. See [`Sender::close`].
     ///
     /// # Errors
     /// [`Error::InvalidCloseCode`] or [`Error::CloseReasonTooLong`]; nothing is sent then.
-    pub async fn close(&self, frame: CloseFrame, timeout: Duration) -> Result<Shutdown, Error> {
-        self.sender.close(frame, timeout).await
+    pub fn close(
+        &self,
+        frame: CloseFrame,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Shutdown, Error>> {
+        self.sender.close(frame, timeout)
     }
 
     /// Ends the connection at once, without a handshake. See [`Sender::close_now`].

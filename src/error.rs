@@ -82,7 +82,7 @@ pub enum Error {
     Unsupported(&'static str),
 
     /// This close code may not be sent on this target; nothing was sent.
-    #[error("close code {code} may not be sent: {rule}")]
+    #[error("close code {} may not be sent: {rule}", u32::from(*.code))]
     InvalidCloseCode {
         /// The code as given.
         code: u16,

@@ -375,13 +375,14 @@ impl From<CloseCode> for u16 {
 
 impl fmt::Debug for CloseCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CloseCode({})", self.0)
+        // Through `u32`: `u16`'s own formatting would be one more copy in wasm.
+        write!(f, "CloseCode({})", u32::from(self.0))
     }
 }
 
 impl fmt::Display for CloseCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        fmt::Display::fmt(&u32::from(self.0), f)
     }
 }
 

@@ -85,7 +85,10 @@ impl Outcome {
 
     /// A waiter gave up.
     fn forget(&self, id: u64) {
-        self.state.lock().waiters.retain(|(other, _)| *other != id);
+        let mut state = self.state.lock();
+        if let Some(at) = state.waiters.iter().position(|(other, _)| *other == id) {
+            state.waiters.swap_remove(at);
+        }
     }
 }
 

@@ -56,11 +56,8 @@ impl Sender {
     ///
     /// # Errors
     /// [`Error::Closed`] once a shutdown has started or the connection has ended.
-    pub async fn send(&self, message: Message) -> Result<(), Error> {
-        if self.conn.is_closing() {
-            return Err(Error::Closed);
-        }
-        self.conn.send(&self.slot, message).await
+    pub fn send(&self, message: Message) -> impl Future<Output = Result<(), Error>> {
+        self.conn.send(&self.slot, message)
     }
 
     /// Performs the closing handshake with code 1000, waiting at most `timeout` for the

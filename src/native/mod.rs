@@ -43,6 +43,9 @@ impl Backend for Handle {
     }
 
     async fn send(&self, slot: &Self::SendSlot, message: Message) -> Result<(), Error> {
+        if self.is_closing() {
+            return Err(Error::Closed);
+        }
         let queue = slot.get_ref().ok_or(Error::Closed)?;
         queue.send(message).await.map_err(|_| Error::Closed)
     }

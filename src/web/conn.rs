@@ -218,6 +218,7 @@ impl Conn {
             } else {
                 ""
             };
+            let code = u32::from(code); // formatted as `u32`, as everywhere else
             let report = format!("the browser reported an unclean close with code {code}{after}");
             self.finish(
                 Shutdown::Abnormal(format!(

@@ -64,6 +64,7 @@ impl Backend for Handle {
     }
 
     async fn send(&self, _slot: &Place, message: Message) -> Result<(), Error> {
+        // A closing connection fails the turn at once (`Conn::poll_turn`).
         let mut turn = Turn::new(self);
         poll_fn(|cx| turn.poll_ready(cx)).await?;
         let sent = self.send_now(&message);

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{BinaryType, WebSocket};
 
+use super::convert::JsError;
 use super::events::{Event, WeakListener, report};
 
 /// `WebSocket.CLOSING`: the closing handshake has started.
@@ -97,7 +98,8 @@ impl Drop for Socket {
         if self.ws.ready_state() < CLOSING {
             // `close()` without a code never throws; there is nothing to do if it did.
             if let Err(error) = self.ws.close() {
-                tracing::debug!(?error, "closing an abandoned WebSocket failed");
+                let error = JsError::from_js(&error);
+                tracing::debug!(%error, "closing an abandoned WebSocket failed");
             }
         }
         // The closures are dropped with `self`, after the handlers stopped referring to
