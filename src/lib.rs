@@ -90,9 +90,10 @@
 //! - **Backpressure** uses `bufferedAmount` ([`Config::buffered_amount_high_water`]);
 //!   received messages cannot be paused and are buffered until `recv` takes them.
 //! - Handles are not `Send` (JavaScript values live on one thread); see [`MaybeSend`].
-//! - **Size.** A minimal client is about 45 KB of gzipped wasm. The crate logs a few
-//!   events at debug level through `tracing`; an application that wants none of it can
-//!   enable tracing's `release_max_level_off` feature, which saves about 5 KB gzipped.
+//! - **Size.** A minimal client is about 32 KB of gzipped wasm (gloo-net's: 20 KB; see
+//!   BENCHMARKS.md). The crate logs a few events at debug level through `tracing`; an
+//!   application that wants none of it can enable tracing's `release_max_level_off`
+//!   feature, which saves about 2 KB more.
 
 #![deny(missing_docs, missing_debug_implementations)]
 #![deny(unsafe_code)]

@@ -12,7 +12,11 @@ use crate::Error;
 /// closing handshake is driven by [`shutdown`](crate::WsClient::shutdown) and
 /// [`close`](crate::WsClient::close).
 ///
-/// Cloning is cheap: the payload is reference-counted.
+/// Cloning shares the payload when the message holds a [`Bytes`]: messages built with
+/// [`binary`](Self::binary) or [`text_from_utf8`](Self::text_from_utf8), and those received
+/// natively. One built with [`text`](Self::text), or received in the browser, owns its
+/// buffer, and a clone copies it: to send one large text to many connections, build it
+/// once with `text_from_utf8`.
 ///
 /// ```
 /// use wsclient::Message;
@@ -50,7 +54,7 @@ impl Payload {
     }
 }
 
-/// As derived before: the kind, then the bytes (whatever holds them).
+/// The same kind and the same bytes, whatever holds them.
 impl PartialEq for Message {
     fn eq(&self, other: &Self) -> bool {
         self.kind == other.kind && self.as_bytes() == other.as_bytes()
@@ -59,7 +63,7 @@ impl PartialEq for Message {
 
 impl Eq for Message {}
 
-/// As derived before (`Bytes` hashes as its slice): the kind, then the bytes.
+/// The kind, then the bytes, whatever holds them (as `Bytes` hashes: as its slice).
 impl std::hash::Hash for Message {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.kind.hash(state);
