@@ -10,7 +10,7 @@
 //!
 //! Lines meant for the summary start with [`REPORT_PREFIX`].
 
-#![cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#![cfg(web)]
 
 pub mod autobahn;
 mod js;

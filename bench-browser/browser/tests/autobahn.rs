@@ -6,7 +6,7 @@
 //! is unset is skipped; run one at a time with a filter (`-- wsclient_web`). Set
 //! `WASM_BINDGEN_TEST_TIMEOUT` to a few hundred seconds: the suite takes minutes.
 
-#![cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#![cfg(web)]
 
 use bench_browser::autobahn::{self, Agent};
 use bench_browser::{port, say};

@@ -3,7 +3,7 @@
 //!
 //! Needs `BENCH_ECHO_PORT` at compile time.
 
-#![cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#![cfg(web)]
 
 use bench_browser::{port, report, say};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

@@ -4,7 +4,7 @@
 //! `BENCH_RTT_N` (round trips per run, default 2000), `BENCH_RTT_ROUNDS` (timed rounds,
 //! default 21).
 
-#![cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#![cfg(web)]
 
 use bench_browser::{port, rtt, say};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
