@@ -65,6 +65,11 @@ pub(crate) trait Backend: Clone + MaybeSend + 'static {
     /// Hands over the message `poll_ready` made room for.
     fn start_send(&self, slot: &mut Self::SendSlot, message: Message) -> Result<(), Error>;
 
+    /// Gives up what `poll_ready` reserved without a message following: a closing sink
+    /// must not hold a place that the queue (natively) or the other senders (in the
+    /// browser) wait for.
+    fn release_slot(slot: &mut Self::SendSlot);
+
     /// The next received message or error; `None` after the end.
     fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>>;
 

@@ -20,8 +20,10 @@ use crate::{CloseFrame, Config, Error, MaybeSend, Message, Sender, Shutdown, WsC
 /// messages to send.
 ///
 /// Dropping it starts the closing handshake (code 1000) in the background, bounded by
-/// [`Config::close_timeout`]; senders then get [`Error::Closed`]. Once the handshake ends
-/// or times out nothing of the connection remains: no task, no timer, no JavaScript closure.
+/// [`Config::close_timeout`]; senders then get [`Error::Closed`]. Nothing of the connection
+/// outlives it for long: natively its task ends once the server has closed TCP after the
+/// handshake, or after the close timeout at the latest; in the browser every handler, timer
+/// and closure is released as soon as the handshake ends or times out.
 #[derive(Debug)]
 pub struct Client {
     sender: Sender,

@@ -12,11 +12,11 @@ use crate::Error;
 /// closing handshake is driven by [`shutdown`](crate::WsClient::shutdown) and
 /// [`close`](crate::WsClient::close).
 ///
-/// Cloning shares the payload when the message holds a [`Bytes`]: messages built with
-/// [`binary`](Self::binary) or [`text_from_utf8`](Self::text_from_utf8), and those received
-/// natively. One built with [`text`](Self::text), or received in the browser, owns its
-/// buffer, and a clone copies it: to send one large text to many connections, build it
-/// once with `text_from_utf8`.
+/// Cloning is cheap natively: the payload is reference-counted. In the browser, where the
+/// reference-counted buffer would cost its code in every program, a message built with
+/// [`text`](Self::text) or received from the socket owns its buffer and a clone copies it;
+/// one built with [`binary`](Self::binary) or [`text_from_utf8`](Self::text_from_utf8)
+/// shares it there too.
 ///
 /// ```
 /// use wsclient::Message;
@@ -46,6 +46,15 @@ enum Payload {
 }
 
 impl Payload {
+    /// Bytes the message owns: natively as `Bytes`, so that clones share them (the
+    /// conversion does not copy); in the browser as the `Vec` itself (see above).
+    fn owned(bytes: Vec<u8>) -> Self {
+        #[cfg(native)]
+        return Self::Bytes(Bytes::from(bytes));
+        #[cfg(web)]
+        return Self::Vec(bytes);
+    }
+
     fn as_slice(&self) -> &[u8] {
         match self {
             Self::Vec(bytes) => bytes,
@@ -82,7 +91,7 @@ impl Message {
     pub fn text(text: impl Into<String>) -> Self {
         Self {
             kind: Kind::Text,
-            payload: Payload::Vec(text.into().into_bytes()),
+            payload: Payload::owned(text.into().into_bytes()),
         }
     }
 

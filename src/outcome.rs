@@ -1,7 +1,7 @@
 //! How a connection ended, decided once, and the future that waits for it.
 //!
-//! Each backend keeps one [`Outcome`] per connection and decides it exactly once (the
-//! natively the connection task, in the browser the socket's events and the close timer).
+//! Each backend keeps one [`Outcome`] per connection and decides it exactly once (natively
+//! the connection task, in the browser the socket's events and the close timer).
 //! Every `shutdown`, `close` and `Sink::poll_close` waits on it through [`WaitOutcome`], so
 //! concurrent and repeated calls resolve with the same answer.
 
@@ -42,23 +42,24 @@ impl Outcome {
     /// Records the outcome and wakes every waiter. The first decision wins; later ones
     /// change nothing and return `false`.
     pub(crate) fn decide(&self, outcome: Shutdown) -> bool {
+        // The peer's reason as a field of its own rather than inside `%outcome`:
+        // `CloseFrame`'s `Display` quotes it with `{:?}`, which would bring core's `str`
+        // escaping and its Unicode tables (about 4 KB of wasm) into every program.
+        let reason = outcome
+            .peer_frame()
+            .map(|frame| frame.reason.as_str())
+            .filter(|reason| !reason.is_empty());
+        tracing::debug!(outcome = %WithoutReason(&outcome), reason, "websocket closed");
         let waiters = {
             let mut state = self.state.lock();
             if state.decided.is_some() {
                 return false;
             }
-            // The peer's reason as a field of its own rather than inside `%outcome`:
-            // `CloseFrame`'s `Display` quotes it with `{:?}`, which would bring core's `str`
-            // escaping and its Unicode tables (about 4 KB of wasm) into every program.
-            let reason = outcome
-                .peer_frame()
-                .map(|frame| frame.reason.as_str())
-                .filter(|reason| !reason.is_empty());
-            tracing::debug!(outcome = %WithoutReason(&outcome), reason, "websocket closed");
             state.decided = Some(outcome);
             std::mem::take(&mut state.waiters)
         };
-        // Woken after the lock is released: a waker may run its task at once.
+        // Woken after the lock is released: waking (or dropping) a waker may run code
+        // that comes back here.
         waiters.into_iter().for_each(|(_, waker)| waker.wake());
         true
     }
@@ -75,20 +76,29 @@ impl Outcome {
             state.next_id = state.next_id.wrapping_add(1);
             id
         });
-        match state.waiters.iter_mut().find(|(other, _)| *other == id) {
-            Some((_, waker)) if waker.will_wake(cx.waker()) => {}
-            Some((_, waker)) => waker.clone_from(cx.waker()),
-            None => state.waiters.push((id, cx.waker().clone())),
-        }
+        let replaced = match state.waiters.iter_mut().find(|(other, _)| *other == id) {
+            Some((_, waker)) if waker.will_wake(cx.waker()) => None,
+            Some((_, waker)) => Some(std::mem::replace(waker, cx.waker().clone())),
+            None => {
+                state.waiters.push((id, cx.waker().clone()));
+                None
+            }
+        };
+        // Dropped after the lock is released: dropping a task's last waker may drop the
+        // task, and with it a handle that asks for this lock.
+        drop(state);
+        drop(replaced);
         Poll::Pending
     }
 
     /// A waiter gave up.
     fn forget(&self, id: u64) {
-        let mut state = self.state.lock();
-        if let Some(at) = state.waiters.iter().position(|(other, _)| *other == id) {
-            state.waiters.swap_remove(at);
-        }
+        let removed = {
+            let mut state = self.state.lock();
+            let at = state.waiters.iter().position(|(other, _)| *other == id);
+            at.map(|at| state.waiters.swap_remove(at))
+        };
+        drop(removed); // after the lock is released, as in `poll_wait`
     }
 }
 

@@ -143,10 +143,11 @@ impl Sink<Message> for Sender {
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let Self {
             conn,
+            slot,
             close_timeout,
             closing,
-            ..
         } = &mut *self;
+        Conn::release_slot(slot);
         let closing =
             closing.get_or_insert_with(|| handshake(conn, CloseFrame::normal(), *close_timeout));
         Pin::new(closing).poll(cx).map(|_| Ok(()))

@@ -95,6 +95,22 @@ case! {
 }
 
 case! {
+    async fn a_sink_closed_after_poll_ready_without_a_message_still_closes_cleanly(peer) {
+        // `poll_ready` reserves room (natively a permit of the send queue, in the browser
+        // a place in line); a sink closed without using it must not keep the Close from
+        // going out behind it.
+        let client = connect_with(peer, "/echo", Config::default().close_timeout(GENEROUS)).await;
+        let mut sink = client.sender();
+        std::future::poll_fn(|cx| futures_util::Sink::poll_ready(std::pin::Pin::new(&mut sink), cx))
+            .await
+            .unwrap();
+        SinkExt::close(&mut sink).await.unwrap();
+        // Without the release the Close never went out and this was `TimedOut`.
+        assert!(matches!(client.shutdown(GENEROUS).await, Shutdown::Clean(_)));
+    }
+}
+
+case! {
     async fn sixty_four_tasks_send_a_thousand_messages_each_in_order(peer) {
         let id = unique_id("concurrent");
         let client = connect(peer, &format!("/sink?id={id}")).await;

@@ -397,8 +397,10 @@ impl Driver {
                 let frame = CloseFrame::new(code, failure_reason(&reported));
                 self.conn.inbox.push(Err(reported));
                 self.conn.inbox.end();
-                // A close already requested has closed the queue: nothing is left to wait
-                // for, the Close goes out once the queue is written.
+                // A close the application requested whose Close has not gone out yet (the
+                // queue is still being written): the connection fails with the violation's
+                // code instead, as RFC 6455 7.1.7 asks, once the queue is written. The queue
+                // is closed already, so no answer is left to wait for from `recv`.
                 let close_deadline = match std::mem::replace(&mut self.phase, Phase::Open) {
                     Phase::Closing { deadline, .. } => Some(deadline),
                     _ => None,
@@ -453,7 +455,7 @@ impl Driver {
 
     /// Whether the deadline of the closing handshake the application requested has passed.
     ///
-    /// Polled (so its timer registered) only after the Close went out: registering a timer
+    /// Called last in a pass, after the write that puts the Close out: registering a timer
     /// wakes the runtime's timer thread, which would otherwise delay the Close by a system
     /// call.
     fn close_deadline_passed(&mut self, cx: &mut Context<'_>) -> bool {

@@ -62,6 +62,12 @@ impl Backend for Handle {
         slot.send_item(message).map_err(|_| Error::Closed)
     }
 
+    fn release_slot(slot: &mut Self::SendSlot) {
+        // An unused permit would keep the closed queue from ever reading as drained, and
+        // so the Close from ever being written.
+        slot.abort_send();
+    }
+
     fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         self.inbox.poll_recv(cx)
     }

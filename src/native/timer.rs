@@ -1,5 +1,6 @@
 //! Time natively: deadlines from durations the caller chose, which may be as large as
 //! `Duration::MAX`.
+//!
 //! `Instant + Duration` panics when the sum does not fit; a caller asking to wait
 //! "forever" gets a deadline decades away instead, as tokio's own `sleep` does.
 

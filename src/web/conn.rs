@@ -119,7 +119,9 @@ impl Conn {
                 *waker = Some(cx.waker().clone());
                 Poll::Pending
             }
-            Phase::Ended => Poll::Ready(false),
+            // Ended before `connect` looked: it had opened if its outcome was decided (a
+            // connection that fails before `open` ends with none).
+            Phase::Ended => Poll::Ready(self.outcome.is_decided()),
             Phase::Open { .. } | Phase::Closing { .. } => Poll::Ready(true),
         }
     }

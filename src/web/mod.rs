@@ -25,8 +25,8 @@
 //!   the browser does not say which.
 //!
 //! Layering, with no cycle: `connect` and `turn` → `conn` → `socket` and `liveness` →
-//! `events`; `conn` also uses `inbox`, `convert` and `timer`. The socket's handlers and
-//! the timers report through `events`, to the connection that owns them.
+//! `events`; below them `inbox`, `convert` and `timer`. The socket's handlers and the
+//! timers report through `events`, to the connection that owns them.
 
 mod conn;
 mod connect;
@@ -81,6 +81,10 @@ impl Backend for Handle {
         let sent = self.send_now(&message);
         drop(turn);
         sent
+    }
+
+    fn release_slot(slot: &mut Place) {
+        drop(slot.take());
     }
 
     fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
