@@ -178,7 +178,7 @@ impl std::fmt::Display for DebugDuration<'_> {
 }
 
 /// `n` in decimal, as `Display` without flags writes it: `u64`'s own `Display` would be
-/// one more integer formatter in the wasm (the others in use are `u16` and `usize`).
+/// one more integer formatter in the wasm.
 fn write_digits(f: &mut std::fmt::Formatter<'_>, n: u64) -> std::fmt::Result {
     if n >= 10 {
         write_digits(f, n / 10)?;

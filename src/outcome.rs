@@ -42,24 +42,17 @@ impl Outcome {
     /// Records the outcome and wakes every waiter. The first decision wins; later ones
     /// change nothing and return `false`.
     pub(crate) fn decide(&self, outcome: Shutdown) -> bool {
-        // The peer's reason as a field of its own rather than inside `%outcome`:
-        // `CloseFrame`'s `Display` quotes it with `{:?}`, which would bring core's `str`
-        // escaping and its Unicode tables (about 4 KB of wasm) into every program.
-        let reason = outcome
-            .peer_frame()
-            .map(|frame| frame.reason.as_str())
-            .filter(|reason| !reason.is_empty());
-        tracing::debug!(outcome = %WithoutReason(&outcome), reason, "websocket closed");
         let waiters = {
             let mut state = self.state.lock();
             if state.decided.is_some() {
                 return false;
             }
-            state.decided = Some(outcome);
+            state.decided = Some(outcome.clone());
             std::mem::take(&mut state.waiters)
         };
-        // Woken after the lock is released: waking (or dropping) a waker may run code
-        // that comes back here.
+        // Logged and woken after the lock is released: a subscriber, or waking (or
+        // dropping) a waker, may run code that comes back here.
+        log_closed(&outcome);
         waiters.into_iter().for_each(|(_, waker)| waker.wake());
         true
     }
@@ -100,6 +93,18 @@ impl Outcome {
         };
         drop(removed); // after the lock is released, as in `poll_wait`
     }
+}
+
+/// The `websocket closed` event, once per connection.
+fn log_closed(outcome: &Shutdown) {
+    // The peer's reason as a field of its own rather than inside `%outcome`: `CloseFrame`'s
+    // `Display` quotes it with `{:?}`, which would bring core's `str` escaping and its
+    // Unicode tables (about 4 KB of wasm) into every program.
+    let reason = outcome
+        .peer_frame()
+        .map(|frame| frame.reason.as_str())
+        .filter(|reason| !reason.is_empty());
+    tracing::debug!(outcome = %WithoutReason(outcome), reason, "websocket closed");
 }
 
 /// `Shutdown`'s `Display` without a clean close's reason, which the `websocket closed` event

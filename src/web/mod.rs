@@ -63,8 +63,11 @@ impl Backend for Handle {
         connect::open(url, config)
     }
 
+    /// A turn of its own (the sender's place is the sink's), released once the browser
+    /// has the message. A closing connection fails the turn at once (`Conn::poll_turn`).
+    /// Written out rather than through `poll_ready` and `start_send`: 90 B less of
+    /// gzipped wasm.
     async fn send(&self, _slot: &Place, message: Message) -> Result<(), Error> {
-        // A closing connection fails the turn at once (`Conn::poll_turn`).
         let mut turn = Turn::new(self);
         poll_fn(|cx| turn.poll_ready(cx)).await?;
         let sent = self.send_now(&message);
