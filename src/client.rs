@@ -20,10 +20,12 @@ use crate::{CloseFrame, Config, Error, MaybeSend, Message, Sender, Shutdown, WsC
 /// messages to send.
 ///
 /// Dropping it starts the closing handshake (code 1000) in the background, bounded by
-/// [`Config::close_timeout`]; senders then get [`Error::Closed`]. Nothing of the connection
-/// outlives it for long: natively its task ends once the server has closed TCP after the
-/// handshake, or after the close timeout at the latest; in the browser every handler, timer
-/// and closure is released as soon as the handshake ends or times out.
+/// [`Config::close_timeout`]; senders then get [`Error::Closed`]. A handshake already under
+/// way (a `shutdown` or `close` started earlier) keeps its own deadline, longer or not.
+/// Nothing of the connection outlives it for long: natively its task ends once the server
+/// has closed TCP after the handshake, or at the close deadline at the latest; in the
+/// browser every handler, timer and closure is released as soon as the handshake ends or
+/// times out.
 #[derive(Debug)]
 pub struct Client {
     sender: Sender,
@@ -115,7 +117,10 @@ impl Drop for Client {
         let conn = self.sender.conn();
         conn.release_receiver();
         if !conn.outcome().is_decided() {
-            conn.request_close(CloseFrame::normal(), self.sender.close_timeout());
+            // A shutdown already under way keeps its own deadline, however long.
+            if !conn.is_closing() {
+                conn.request_close(CloseFrame::normal(), self.sender.close_timeout());
+            }
             conn.keep_until_decided();
         }
     }

@@ -79,15 +79,23 @@ pub struct Config {
     /// bytes (backpressure). Natively the send queue plays this part. Default: 1 MiB.
     pub buffered_amount_high_water: usize,
 
-    /// How many received messages are held for `recv` before the client stops reading from
-    /// the network (natively; the browser cannot pause its socket and buffers without
-    /// bound). While a close is in progress messages are always read, so none is lost.
-    /// Default: 256.
+    /// How many received messages are held for `recv`. Default: 256.
+    ///
+    /// Natively the client stops reading from the network while the queue is full, during
+    /// a shutdown too: memory stays bounded whatever the peer sends. A peer whose Close
+    /// comes behind more than the queue holds is answered once `recv` takes what came
+    /// first; if nobody does, the shutdown ends with [`Shutdown::TimedOut`](crate::Shutdown)
+    /// (read from another task while shutting down to see it through). Nothing received is
+    /// dropped while the client lives.
+    ///
+    /// The browser cannot pause a socket: a message that arrives while the queue is full
+    /// fails the connection with [`Error::ReceiveQueueFull`](crate::Error::ReceiveQueueFull)
+    /// (close code 4013), after the queued messages.
     pub receive_queue: usize,
 
-    /// How many bytes of received messages are held for `recv` before the client stops
-    /// reading from the network, whatever their number (natively, like
-    /// [`receive_queue`](Self::receive_queue)). One message larger than this is always
+    /// How many bytes of received messages are held for `recv`, whatever their number: the
+    /// queue is full once it holds this many, with the same effect on each target as
+    /// [`receive_queue`](Self::receive_queue). One message larger than this is always
     /// accepted when nothing is queued. It bounds the memory a connection holds for a slow
     /// reader, and keeps large messages from being read far ahead of `recv`, which costs
     /// more in allocation than it gains. Default: 256 KiB.

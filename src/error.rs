@@ -139,6 +139,22 @@ pub enum Error {
     /// The environment cannot run this backend (natively: no tokio runtime).
     #[error("{0}")]
     Environment(&'static str),
+
+    /// In the browser, which cannot pause a socket: more arrived than
+    /// [`Config::receive_queue`](crate::Config::receive_queue) or
+    /// [`receive_queue_bytes`](crate::Config::receive_queue_bytes) allow while nobody called
+    /// `recv`. The connection has been closed with code 4013; everything received before
+    /// is still returned first.
+    #[error(
+        "received messages were not taken in time: the receive queue overflowed \
+         (Config::receive_queue / receive_queue_bytes); the connection was closed"
+    )]
+    ReceiveQueueFull,
+
+    /// `Sink::poll_close` ended without a completed closing handshake: the peer did not
+    /// answer in time, or the connection broke. Carries the outcome.
+    #[error("the closing handshake did not complete: {0}")]
+    CloseIncomplete(Box<crate::Shutdown>),
 }
 
 /// Writes a `Duration` exactly as its `Debug` does without flags (`1.5s`, `100ms`, `0ns`),

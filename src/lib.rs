@@ -124,7 +124,7 @@ pub use client::Client;
 pub use config::Config;
 pub use error::{BoxError, Error};
 pub use message::{
-    BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES, Message, Shutdown,
+    Abnormal, BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES, Message, Shutdown,
 };
 pub use sender::Sender;
 pub use traits::{MaybeSend, WsClient, WsSender};

@@ -506,9 +506,87 @@ pub enum Shutdown {
     /// closed; in the browser the socket is abandoned (see the crate docs).
     TimedOut,
     /// The connection ended without a completed handshake (status 1006): the transport
-    /// failed, the connection was aborted with `close_now`, or it was already dead.
-    /// Carries a description of what happened.
-    Abnormal(String),
+    /// failed, the connection was aborted with `close_now` or failed by a check, or it was
+    /// already dead. Carries the cause, which a program can match on.
+    Abnormal(Abnormal),
+}
+
+/// Why a connection ended without a completed closing handshake: what
+/// [`Shutdown::Abnormal`] carries.
+///
+/// ```
+/// use wsclient::{Abnormal, Shutdown};
+///
+/// fn should_retry(outcome: &Shutdown) -> bool {
+///     matches!(
+///         outcome,
+///         Shutdown::TimedOut
+///             | Shutdown::Abnormal(Abnormal::ConnectionLost(_) | Abnormal::PongTimeout)
+///     )
+/// }
+/// assert!(should_retry(&Shutdown::Abnormal(Abnormal::PongTimeout)));
+/// assert!(!should_retry(&Shutdown::Abnormal(Abnormal::Aborted)));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Abnormal {
+    /// [`close_now`](crate::WsClient::close_now) ended the connection without a handshake.
+    Aborted,
+    /// The transport ended without a Close frame: end of stream, a reset, a failed write,
+    /// or an unclean close reported by the browser. Carries what was seen.
+    ConnectionLost(String),
+    /// The peer broke the WebSocket protocol (or sent invalid UTF-8 as text): the
+    /// connection was failed with close code 1002 or 1007. Carries the violation.
+    ProtocolError(String),
+    /// The peer sent a message over [`Config::max_message_size`](crate::Config): the
+    /// connection was failed with close code 1009 (4009 in the browser).
+    MessageTooLarge,
+    /// Nothing answered a ping or heartbeat within the pong timeout.
+    PongTimeout,
+    /// Nothing arrived for [`Config::idle_timeout`](crate::Config).
+    IdleTimeout,
+    /// In the browser, which cannot pause a socket: the page did not take received
+    /// messages in time and the receive queue overflowed its bounds (close code 4013).
+    ReceiveQueueFull,
+    /// Natively: the connection's task was stopped with its runtime before the connection
+    /// ended.
+    RuntimeStopped,
+}
+
+impl Abnormal {
+    /// The cause of a connection that ended with `error`.
+    pub(crate) fn caused_by(error: &crate::Error) -> Self {
+        use crate::Error;
+        let source_text = |source: &Option<crate::BoxError>| match source {
+            Some(source) => source.to_string(),
+            None => String::from("the stream ended without a Close frame"),
+        };
+        match error {
+            Error::MessageTooLarge { .. } => Self::MessageTooLarge,
+            Error::PongTimeout(_) => Self::PongTimeout,
+            Error::IdleTimeout(_) => Self::IdleTimeout,
+            Error::Protocol(source) => Self::ProtocolError(source.to_string()),
+            Error::ConnectionLost(source) => Self::ConnectionLost(source_text(source)),
+            other => Self::ConnectionLost(other.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Abnormal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Aborted => f.write_str("closed locally without a handshake (close_now)"),
+            Self::ConnectionLost(what) => write!(f, "the connection was lost: {what}"),
+            Self::ProtocolError(what) => write!(f, "the peer broke the protocol: {what}"),
+            Self::MessageTooLarge => f.write_str("the peer sent a message over the size limit"),
+            Self::PongTimeout => f.write_str("the peer did not answer a ping or heartbeat"),
+            Self::IdleTimeout => f.write_str("nothing was received for the idle timeout"),
+            Self::ReceiveQueueFull => {
+                f.write_str("received messages were not taken in time (receive queue full)")
+            }
+            Self::RuntimeStopped => f.write_str("the connection's runtime stopped"),
+        }
+    }
 }
 
 impl Shutdown {
@@ -524,6 +602,14 @@ impl Shutdown {
             Self::TimedOut | Self::Abnormal(_) => None,
         }
     }
+
+    /// The cause, for [`Shutdown::Abnormal`].
+    pub fn abnormal(&self) -> Option<&Abnormal> {
+        match self {
+            Self::Abnormal(cause) => Some(cause),
+            Self::Clean(_) | Self::TimedOut => None,
+        }
+    }
 }
 
 impl fmt::Display for Shutdown {
@@ -531,7 +617,7 @@ impl fmt::Display for Shutdown {
         match self {
             Self::Clean(frame) => write!(f, "closed cleanly by the peer with {frame}"),
             Self::TimedOut => f.write_str("the peer did not answer the close in time"),
-            Self::Abnormal(why) => write!(f, "closed abnormally: {why}"),
+            Self::Abnormal(cause) => write!(f, "closed abnormally: {cause}"),
         }
     }
 }

@@ -117,7 +117,7 @@ impl std::fmt::Display for WithoutReason<'_> {
         match self.0 {
             Shutdown::Clean(frame) => write!(f, "closed cleanly by the peer with {}", frame.code),
             Shutdown::TimedOut => f.write_str("the peer did not answer the close in time"),
-            Shutdown::Abnormal(why) => write!(f, "closed abnormally: {why}"),
+            Shutdown::Abnormal(cause) => write!(f, "closed abnormally: {cause}"),
         }
     }
 }
@@ -173,7 +173,7 @@ mod tests {
         let outcome = Outcome::default();
         assert_eq!(outcome.get(), None);
         assert!(outcome.decide(Shutdown::TimedOut));
-        assert!(!outcome.decide(Shutdown::Abnormal("later".into())));
+        assert!(!outcome.decide(Shutdown::Abnormal(crate::Abnormal::Aborted)));
         assert_eq!(outcome.get(), Some(Shutdown::TimedOut));
     }
 

@@ -140,6 +140,11 @@ impl Sink<Message> for Sender {
     /// Performs the closing handshake, bounded by
     /// [`Config::close_timeout`](crate::Config::close_timeout). The outcome is then
     /// available from [`shutdown`](Sender::shutdown), which returns it again.
+    ///
+    /// # Errors
+    /// [`Error::CloseIncomplete`] with the outcome when the handshake did not complete
+    /// ([`Shutdown::TimedOut`], [`Shutdown::Abnormal`]). A peer that closed first, with
+    /// whatever code, completed it.
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let Self {
             conn,
@@ -150,7 +155,10 @@ impl Sink<Message> for Sender {
         Conn::release_slot(slot);
         let closing =
             closing.get_or_insert_with(|| handshake(conn, CloseFrame::normal(), *close_timeout));
-        Pin::new(closing).poll(cx).map(|_| Ok(()))
+        Pin::new(closing).poll(cx).map(|outcome| match outcome {
+            Shutdown::Clean(_) => Ok(()),
+            incomplete => Err(Error::CloseIncomplete(Box::new(incomplete))),
+        })
     }
 }
 

@@ -22,7 +22,7 @@ use support::{
     GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, connect, connect_with, frame, next_text,
     unique_id,
 };
-use wsclient::{Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
+use wsclient::{Abnormal, Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 
 #[cfg(web)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -200,6 +200,44 @@ case! {
 }
 
 case! {
+    async fn a_sink_close_that_times_out_is_an_error(peer) {
+        let config = Config::default().close_timeout(Duration::from_millis(300));
+        let mut client = connect_with(peer, "/never-close", config).await;
+        match SinkExt::close(&mut client).await {
+            Err(Error::CloseIncomplete(outcome)) => assert_eq!(*outcome, Shutdown::TimedOut),
+            other => panic!("expected CloseIncomplete(TimedOut), got {other:?}"),
+        }
+    }
+}
+
+case! {
+    async fn a_sink_close_on_a_broken_connection_is_an_error(peer) {
+        let mut client = connect(peer, "/drop?after_ms=0").await;
+        assert!(matches!(client.recv().await, Some(Err(Error::ConnectionLost(_)))));
+        match SinkExt::close(&mut client).await {
+            Err(Error::CloseIncomplete(outcome)) => {
+                assert!(matches!(*outcome, Shutdown::Abnormal(Abnormal::ConnectionLost(_))));
+            }
+            other => panic!("expected CloseIncomplete(Abnormal), got {other:?}"),
+        }
+    }
+}
+
+case! {
+    async fn dropping_the_client_does_not_shorten_a_longer_shutdown(peer) {
+        // The peer answers after 800 ms; the shutdown allows longer, the drop's own
+        // close timeout (100 ms) does not.
+        let config = Config::default().close_timeout(Duration::from_millis(100));
+        let client = connect_with(peer, "/close-delay?ms=800", config).await;
+        let sender = client.sender();
+        let mut shutdown = std::pin::pin!(sender.shutdown(GENEROUS));
+        assert!(futures_util::poll!(shutdown.as_mut()).is_pending());
+        drop(client);
+        assert!(shutdown.await.is_clean());
+    }
+}
+
+case! {
     async fn answer_within_the_timeout_is_clean(peer) {
         let client = connect(peer, "/close-delay?ms=300").await;
         assert!(client.shutdown(Duration::from_secs(5)).await.is_clean());
@@ -302,7 +340,10 @@ case! {
             other => panic!("expected ConnectionLost, got {other:?}"),
         }
         assert!(client.recv().await.is_none());
-        assert!(matches!(client.shutdown(GENEROUS).await, Shutdown::Abnormal(_)));
+        match client.shutdown(GENEROUS).await {
+            Shutdown::Abnormal(Abnormal::ConnectionLost(_)) => {}
+            other => panic!("expected Abnormal(ConnectionLost), got {other:?}"),
+        }
     }
 }
 
@@ -312,7 +353,7 @@ case! {
         let mut client = connect(peer, &format!("/echo?id={id}")).await;
         client.close_now();
         assert!(client.recv().await.is_none());
-        assert!(matches!(client.shutdown(GENEROUS).await, Shutdown::Abnormal(_)));
+        assert_eq!(client.shutdown(GENEROUS).await, Shutdown::Abnormal(Abnormal::Aborted));
         let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
         if !IN_BROWSER {
             // The browser's close() always sends a Close frame; natively TCP is just closed.
@@ -417,7 +458,7 @@ case! {
         }
         assert!(watch.elapsed() < GENEROUS);
         assert!(client.recv().await.is_none());
-        assert!(matches!(client.shutdown(GENEROUS).await, Shutdown::Abnormal(_)));
+        assert_eq!(client.shutdown(GENEROUS).await, Shutdown::Abnormal(Abnormal::PongTimeout));
     }
 }
 

@@ -26,7 +26,7 @@ use super::conn::Conn;
 use super::convert::{from_ws_close, into_ws};
 use super::liveness::{Liveness, LivenessEvent};
 use super::timer;
-use crate::{CloseCode, CloseFrame, Error, Message, Shutdown};
+use crate::{Abnormal, CloseCode, CloseFrame, Error, Message, Shutdown};
 
 pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -83,7 +83,7 @@ enum Phase {
 struct Failing {
     /// The Close to send: 1002, 1007 or 1009.
     frame: CloseFrame,
-    why: String,
+    cause: Abnormal,
     /// Bounds the wait for `recv`, then the writing of the queue and the Close.
     deadline: Pin<Box<Sleep>>,
     stage: FailStage,
@@ -156,10 +156,7 @@ impl Driver {
         let requests = self.conn.poll_requests(cx)?;
         if requests.abort {
             drop(requests);
-            return Some(self.fail(
-                Shutdown::Abnormal("closed locally without a handshake (close_now)".into()),
-                None,
-            ));
+            return Some(self.fail(Shutdown::Abnormal(Abnormal::Aborted), None));
         }
         let (frame, deadline) = (requests.close.clone(), requests.deadline);
         drop(requests);
@@ -330,10 +327,10 @@ impl Driver {
     /// Reads what the peer sent. `Ready` when the connection is over.
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Finished> {
         for _ in 0..BUDGET {
-            // Once closing, read regardless of the queue's bounds: nothing the peer sent
-            // before its Close is lost, and its Close must be seen.
-            let closing = !matches!(self.phase, Phase::Open);
-            if !closing && self.conn.inbox.poll_room(cx).is_pending() {
+            // The queue's bounds hold while closing too, whatever the peer sends: a peer
+            // whose Close waits behind more than the queue holds is answered once `recv`
+            // takes what came first, or the close deadline passes.
+            if self.conn.inbox.poll_room(cx).is_pending() {
                 return Poll::Pending;
             }
             let Some(item) = ready!(Pin::new(&mut self.socket).poll_next(cx)) else {
@@ -377,10 +374,8 @@ impl Driver {
         if matches!(self.phase, Phase::Closed { .. }) {
             return Finished;
         }
-        self.fail(
-            Shutdown::Abnormal("the connection ended without a Close frame".into()),
-            Some(Error::ConnectionLost(None)),
-        )
+        let error = Error::ConnectionLost(None);
+        self.fail(Shutdown::Abnormal(Abnormal::caused_by(&error)), Some(error))
     }
 
     /// A read error. A protocol violation (the socket still works) starts failing the
@@ -391,7 +386,7 @@ impl Driver {
             return Some(Finished);
         }
         let (close_code, reported) = classify(error);
-        let why = format!("{reported}");
+        let cause = Abnormal::caused_by(&reported);
         match close_code {
             Some(code) if self.may_send_data() => {
                 let frame = CloseFrame::new(code, failure_reason(&reported));
@@ -411,14 +406,14 @@ impl Driver {
                 };
                 self.phase = Phase::Failing(Failing {
                     frame,
-                    why,
+                    cause,
                     deadline: Box::pin(tokio::time::sleep(self.linger)),
                     stage,
                     close_deadline,
                 });
                 None
             }
-            _ => Some(self.fail(Shutdown::Abnormal(why), Some(reported))),
+            _ => Some(self.fail(Shutdown::Abnormal(cause), Some(reported))),
         }
     }
 
@@ -447,8 +442,8 @@ impl Driver {
             FailStage::CloseSent => expired || !self.unflushed,
         };
         if done {
-            let why = failing.why.clone();
-            return Poll::Ready(self.fail(Shutdown::Abnormal(why), None));
+            let cause = failing.cause.clone();
+            return Poll::Ready(self.fail(Shutdown::Abnormal(cause), None));
         }
         Poll::Pending
     }
@@ -457,14 +452,18 @@ impl Driver {
     ///
     /// Called last in a pass, after the write that puts the Close out: registering a timer
     /// wakes the runtime's timer thread, which would otherwise delay the Close by a system
-    /// call.
+    /// call. The clock is read as well as the timer polled: by then a busy pass has used up
+    /// the task's cooperative budget, and tokio's timers then answer `Pending` whatever the
+    /// time (a peer flooding after our Close kept a 4 s deadline waiting 7.6 s).
     fn close_deadline_passed(&mut self, cx: &mut Context<'_>) -> bool {
         let deadline = match &mut self.phase {
             Phase::Closing { deadline, .. } | Phase::CloseSent { deadline } => Some(deadline),
             Phase::Failing(failing) => failing.close_deadline.as_mut(),
             Phase::Open | Phase::Closed { .. } => None,
         };
-        deadline.is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready())
+        deadline.is_some_and(|deadline| {
+            deadline.deadline() <= Instant::now() || deadline.as_mut().poll(cx).is_ready()
+        })
     }
 }
 
@@ -537,8 +536,8 @@ impl Future for Driver {
                 this.liveness.saw_traffic();
             }
             if let Poll::Ready(LivenessEvent::Dead(error)) = this.liveness.poll(cx) {
-                let why = error.to_string();
-                this.fail(Shutdown::Abnormal(why), Some(error));
+                let cause = Abnormal::caused_by(&error);
+                this.fail(Shutdown::Abnormal(cause), Some(error));
                 return Poll::Ready(());
             }
         }
@@ -551,8 +550,8 @@ impl Future for Driver {
             Err(error) => {
                 if !matches!(this.phase, Phase::Closed { .. }) {
                     let (_, reported) = classify(error);
-                    let why = format!("{reported}");
-                    this.fail(Shutdown::Abnormal(why), Some(reported));
+                    let cause = Abnormal::caused_by(&reported);
+                    this.fail(Shutdown::Abnormal(cause), Some(reported));
                 }
                 return Poll::Ready(());
             }
@@ -579,10 +578,8 @@ impl Future for Driver {
                 this.unflushed = false;
                 if let Err(error) = flushed {
                     if !matches!(this.phase, Phase::Closed { .. }) {
-                        this.fail(
-                            Shutdown::Abnormal("the connection failed while writing".into()),
-                            Some(Error::ConnectionLost(Some(Box::new(error)))),
-                        );
+                        let error = Error::ConnectionLost(Some(Box::new(error)));
+                        this.fail(Shutdown::Abnormal(Abnormal::caused_by(&error)), Some(error));
                         return Poll::Ready(());
                     }
                 }
@@ -596,7 +593,7 @@ impl Drop for Driver {
     fn drop(&mut self) {
         // However the task ends (finished, or dropped with its runtime), release every waiter.
         self.conn
-            .decide(Shutdown::Abnormal("the connection task stopped".into()));
+            .decide(Shutdown::Abnormal(Abnormal::RuntimeStopped));
         self.conn.inbox.end();
     }
 }

@@ -24,7 +24,7 @@ use super::socket::Socket;
 use super::timer::{delay_ms, now_ms};
 use crate::gate::Gate;
 use crate::outcome::Outcome;
-use crate::{CloseCode, CloseFrame, Config, Error, Message, Shutdown};
+use crate::{Abnormal, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 
 /// What the page sends when it gives up on a connection itself (a heartbeat unanswered, an
 /// idle connection): a private-use code, as browsers may send only 1000 and 3000–4999.
@@ -222,14 +222,8 @@ impl Conn {
             };
             let code = u32::from(code); // formatted as `u32`, as everywhere else
             let report = format!("the browser reported an unclean close with code {code}{after}");
-            self.finish(
-                Shutdown::Abnormal(format!(
-                    "the connection ended without a closing handshake ({report})"
-                )),
-                Some(Error::ConnectionLost(Some(Box::new(JsError::reported(
-                    report,
-                ))))),
-            );
+            let error = Error::ConnectionLost(Some(Box::new(JsError::reported(report))));
+            self.finish(Shutdown::Abnormal(Abnormal::caused_by(&error)), Some(error));
         }
     }
 
@@ -379,7 +373,9 @@ impl Conn {
             if let Err(thrown) = ws.close_with_code_and_reason(frame.code.as_u16(), &frame.reason) {
                 let thrown = JsError::from_js(&thrown);
                 self.finish(
-                    Shutdown::Abnormal(format!("the browser refused to close: {thrown}")),
+                    Shutdown::Abnormal(Abnormal::ConnectionLost(format!(
+                        "the browser refused to close: {thrown}"
+                    ))),
                     None,
                 );
             }
@@ -389,10 +385,7 @@ impl Conn {
     /// Ends the connection without a handshake: the socket is closed (no code) and
     /// abandoned.
     pub(super) fn close_now(&self) {
-        self.finish(
-            Shutdown::Abnormal("closed locally without a handshake (close_now)".into()),
-            None,
-        );
+        self.finish(Shutdown::Abnormal(Abnormal::Aborted), None);
     }
 
     /// Gives up on the connection from this side: tells the peer why (best effort), reports
@@ -410,8 +403,7 @@ impl Conn {
                 tracing::debug!(error = %JsError::from_js(&thrown), "close failed");
             }
         }
-        let why = error.to_string();
-        self.finish(Shutdown::Abnormal(why), Some(error));
+        self.finish(Shutdown::Abnormal(Abnormal::caused_by(&error)), Some(error));
     }
 
     /// Decides the outcome (the first one wins), ends the stream after `error` if any,

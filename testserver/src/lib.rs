@@ -28,6 +28,7 @@
 //! | `/stall` | | reads the upgrade request and never answers; keeps the TCP connection open until the client closes it or 60 s pass (connect timeouts) |
 //! | `/half-open` | | handshake, then never reads or writes; closes after the client does or after 60 s |
 //! | `/push` | `count=N` (1), `size=B` (0), `binary=1`, `violate=1` | sends N messages right away (`"push <i> "` padded with `x` to B bytes, or B bytes of `i as u8` when binary; `i` from 1), then with `violate=1` a frame with a reserved opcode (a protocol violation), then echoes |
+//! | `/flood-after-close` | `bytes=N` (1 GiB), `size=B` (64 KiB) | like echo; on the client's Close first sends N bytes of binary messages of B bytes each (as fast as the client reads), then answers Close |
 //! | `/sink` | | counts messages, echoes nothing; answers Ping and Close like echo |
 //! | `/slow-read` | `ms=N` (10) | like sink, sleeps N ms after each message (backpressure) |
 //!

@@ -76,6 +76,10 @@ pub(crate) enum Mode {
     SlowRead {
         delay: Duration,
     },
+    FloodAfterClose {
+        bytes: u64,
+        size: usize,
+    },
 }
 
 /// What a request path asks for.
@@ -130,6 +134,10 @@ pub(crate) fn route(path: &str, q: &Query) -> Result<Option<Route>, String> {
             violate: q.flag("violate"),
         },
         "/sink" => Mode::Sink,
+        "/flood-after-close" => Mode::FloodAfterClose {
+            bytes: q.num("bytes")?.unwrap_or(1 << 30),
+            size: q.num::<usize>("size")?.unwrap_or(64 * 1024).max(1),
+        },
         "/slow-read" => Mode::SlowRead {
             delay: millis(q, "ms")?.unwrap_or(Duration::from_millis(10)),
         },
@@ -204,6 +212,11 @@ enum Step {
     Drop,
     /// The client broke the protocol.
     Fail(String),
+    /// `/flood-after-close`: the client's Close arrived; flood, then answer it.
+    Flood {
+        bytes: u64,
+        size: usize,
+    },
 }
 
 /// How a connection ended.
@@ -433,6 +446,19 @@ impl Conn {
                 Some(End::ServerClosed)
             }
             Step::Finish => Some(self.finish().await),
+            Step::Flood { bytes, size } => {
+                let message = vec![0x5a; size];
+                let mut sent = 0u64;
+                while sent < bytes {
+                    write_frame(&mut self.wbuf, OpCode::Binary, true, &message);
+                    sent += size as u64;
+                    if self.wbuf.len() >= WRITE_CHUNK && !self.flush().await {
+                        return Some(End::ClientGone);
+                    }
+                }
+                self.answer_close();
+                Some(self.finish().await)
+            }
         }
     }
 
@@ -575,6 +601,7 @@ impl Conn {
                 self.schedule(now + delay, Action::AnswerClose);
                 Step::Continue
             }
+            Mode::FloodAfterClose { bytes, size } => Step::Flood { bytes, size },
             Mode::CloseAfterMessages { n, gap } => {
                 let mut at = now;
                 for i in 1..=n {
