@@ -71,12 +71,22 @@ pub struct Config {
     /// nothing at all arrives for this long. Default: `None` (never).
     pub idle_timeout: Option<Duration>,
 
-    /// How many outgoing messages may wait to be written before `send` waits
-    /// (backpressure). Natively the length of the send queue. Default: 64.
+    /// How many messages `send` may accept ahead of the network before it waits
+    /// (backpressure, with [`buffered_amount_high_water`](Self::buffered_amount_high_water)).
+    /// Default: 64; 0 is taken as 1.
+    ///
+    /// Natively the length of the queue between `send` and the connection's task. In the
+    /// browser, where `send` hands each message to the browser at once, the number of
+    /// messages the browser holds unsent (worked out from `bufferedAmount`).
     pub send_queue: usize,
 
-    /// In the browser, `send` waits while the socket's `bufferedAmount` is above this many
-    /// bytes (backpressure). Natively the send queue plays this part. Default: 1 MiB.
+    /// How many bytes may wait to be transmitted before senders wait (backpressure).
+    /// Default: 1 MiB.
+    ///
+    /// In the browser, `send` waits while the socket's `bufferedAmount` is above this. Natively
+    /// it is the connection task's write buffer: once the socket takes no more, the task stops
+    /// taking messages from the send queue while more than this waits to be written (at
+    /// most `usize::MAX - 1`).
     pub buffered_amount_high_water: usize,
 
     /// How many received messages are held for `recv`. Default: 256.

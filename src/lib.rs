@@ -105,6 +105,8 @@ mod config;
 mod error;
 #[cfg(any(web, test))]
 mod gate;
+#[cfg(any(web, test))]
+mod in_flight;
 mod lock;
 mod message;
 mod outcome;

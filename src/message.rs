@@ -565,6 +565,7 @@ impl Abnormal {
             Error::MessageTooLarge { .. } => Self::MessageTooLarge,
             Error::PongTimeout(_) => Self::PongTimeout,
             Error::IdleTimeout(_) => Self::IdleTimeout,
+            Error::ReceiveQueueFull => Self::ReceiveQueueFull,
             Error::Protocol(source) => Self::ProtocolError(source.to_string()),
             Error::ConnectionLost(source) => Self::ConnectionLost(source_text(source)),
             other => Self::ConnectionLost(other.to_string()),

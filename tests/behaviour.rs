@@ -443,6 +443,41 @@ case! {
     }
 }
 
+case! {
+    async fn the_receive_queue_keeps_its_bounds_when_nobody_reads(peer) {
+        let id = unique_id("bound");
+        let config = Config::default().receive_queue(10);
+        let mut client = connect_with(peer, &format!("/push?count=50&id={id}"), config).await;
+        // Time for the peer's 50 messages to arrive while nobody reads.
+        support::sleep(Duration::from_millis(500)).await;
+        let expected = |i: u32| format!("push {i} ");
+        if IN_BROWSER {
+            // A page cannot pause its socket: the eleventh message fails the connection,
+            // after the ten queued ones.
+            for i in 1..=10 {
+                assert_eq!(next_text(&mut client).await, expected(i));
+            }
+            match client.recv().await {
+                Some(Err(Error::ReceiveQueueFull)) => {}
+                other => panic!("expected ReceiveQueueFull, got {other:?}"),
+            }
+            assert!(client.recv().await.is_none());
+            assert_eq!(
+                client.shutdown(GENEROUS).await,
+                Shutdown::Abnormal(Abnormal::ReceiveQueueFull)
+            );
+            let report = peer.wait(&id, Until::ClientClose, GENEROUS).await;
+            assert_eq!(report.client_close.and_then(|(code, _)| code), Some(4013));
+        } else {
+            // Reading pauses at the bound; nothing is lost.
+            for i in 1..=50 {
+                assert_eq!(next_text(&mut client).await, expected(i));
+            }
+            assert!(client.shutdown(GENEROUS).await.is_clean());
+        }
+    }
+}
+
 // --- Liveness --------------------------------------------------------------------------------
 
 case! {

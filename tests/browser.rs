@@ -45,6 +45,31 @@ wasm_bindgen_test_configure!(run_in_browser);
 // --- What the browser refuses ------------------------------------------------------------
 
 #[wasm_bindgen_test]
+async fn send_queue_bounds_the_messages_the_browser_holds_unsent() {
+    // The browser takes a message into `bufferedAmount` at once and lets it go only in a
+    // later task: with room for one unsent message, the second send waits.
+    let peer = Peer::start().await;
+    let id = unique_id("send-queue");
+    let config = Config::default().send_queue(1);
+    let mut client = connect_with(&peer, &format!("/echo?id={id}"), config).await;
+    client.send(Message::text("first")).await.unwrap();
+    let mut second = pin!(client.send(Message::text("second")));
+    assert!(
+        futures_util::poll!(second.as_mut()).is_pending(),
+        "the second message did not wait for the first to go out"
+    );
+    second.await.unwrap();
+    assert_eq!(next_text(&mut client).await, "first");
+    assert_eq!(next_text(&mut client).await, "second");
+
+    // The default (64) lets a burst through without waiting.
+    let client = connect_with(&peer, "/echo", Config::default()).await;
+    client.send(Message::text("first")).await.unwrap();
+    let mut second = pin!(client.send(Message::text("second")));
+    assert!(futures_util::poll!(second.as_mut()).is_ready());
+}
+
+#[wasm_bindgen_test]
 async fn close_codes_the_browser_refuses_are_errors_and_nothing_is_sent() {
     let peer = &Peer::start().await;
     let id = unique_id("browser-codes");

@@ -54,12 +54,12 @@ async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>),
     }
     let request = build_request(url, config)?;
     let connector = tls_connector(url, config)?;
-    let ws_config = WebSocketConfig::default()
-        .max_message_size(config.max_message_size)
-        .max_frame_size(config.max_message_size);
-
-    let handshake =
-        tokio_tungstenite::connect_async_tls_with_config(request, Some(ws_config), true, connector);
+    let handshake = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        Some(websocket_config(config)),
+        true,
+        connector,
+    );
     let result = match config.connect_timeout {
         Some(timeout) => tokio::time::timeout(timeout, handshake)
             .await
@@ -71,6 +71,17 @@ async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>),
     };
     let (socket, response) = result.map_err(|error| connect_error(url, error))?;
     Ok((socket, chosen_protocol(&response)))
+}
+
+/// tungstenite's settings: the message size limit, and the write buffer as the high-water
+/// mark of what waits to be transmitted (`Config::buffered_amount_high_water`).
+fn websocket_config(config: &Config) -> WebSocketConfig {
+    // tungstenite requires its write buffer's limit (unbounded here) to exceed its size.
+    let write_buffer = config.buffered_amount_high_water.min(usize::MAX - 1);
+    WebSocketConfig::default()
+        .max_message_size(config.max_message_size)
+        .max_frame_size(config.max_message_size)
+        .write_buffer_size(write_buffer)
 }
 
 fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
@@ -233,5 +244,22 @@ fn describe_io(error: &io::Error) -> String {
             "the host name could not be resolved".into()
         }
         _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_high_water_mark_is_the_write_buffer() {
+        let config = Config::default().buffered_amount_high_water(4096);
+        assert_eq!(websocket_config(&config).write_buffer_size, 4096);
+        let config = Config::default().buffered_amount_high_water(usize::MAX);
+        let ws = websocket_config(&config);
+        assert!(
+            ws.max_write_buffer_size > ws.write_buffer_size,
+            "tungstenite would panic"
+        );
     }
 }

@@ -23,6 +23,7 @@ use super::liveness::Liveness;
 use super::socket::Socket;
 use super::timer::{delay_ms, now_ms};
 use crate::gate::Gate;
+use crate::in_flight::InFlight;
 use crate::outcome::Outcome;
 use crate::{Abnormal, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 
@@ -32,6 +33,9 @@ const GIVING_UP: u16 = 4000;
 /// What the page sends for a message over `Config::max_message_size`: the private-use
 /// mirror of 1009 ("message too big"), which browsers may not send.
 const TOO_BIG: u16 = 4009;
+/// What the page sends when a message arrives while its receive queue is full: the
+/// private-use mirror of 1013 ("try again later": overloaded).
+const OVERLOADED: u16 = 4013;
 
 /// How many [`Conn`]s exist (see [`live_connections`](super::live_connections)). An
 /// atomic only to be a plain `static`; the page has one thread.
@@ -49,6 +53,7 @@ pub(crate) struct Conn {
     /// Itself, as the socket's handlers and the timers hold it.
     listener: WeakListener,
     high_water: usize,
+    send_queue: usize,
     max_message_size: Option<usize>,
 }
 
@@ -59,6 +64,7 @@ struct State {
     inbox: Inbox,
     liveness: Liveness,
     gate: Gate,
+    in_flight: InFlight,
 }
 
 /// Where the connection stands.
@@ -95,13 +101,15 @@ impl Conn {
                 state: RefCell::new(State {
                     phase: Phase::Connecting(None),
                     socket: None,
-                    inbox: Inbox::default(),
+                    inbox: Inbox::new(config.receive_queue, config.receive_queue_bytes),
                     liveness: Liveness::new(config),
                     gate: Gate::default(),
+                    in_flight: InFlight::default(),
                 }),
                 outcome: Outcome::default(),
                 listener,
                 high_water: config.buffered_amount_high_water,
+                send_queue: config.send_queue.max(1),
                 max_message_size: config.max_message_size,
             }
         });
@@ -170,10 +178,18 @@ impl Conn {
         };
         let waker = {
             let mut state = self.state.borrow_mut();
-            state.liveness.saw_traffic();
-            state.inbox.push(Ok(message))
+            if state.inbox.is_full() {
+                None
+            } else {
+                state.liveness.saw_traffic();
+                Some(state.inbox.push(Ok(message)))
+            }
         };
-        wake(waker);
+        match waker {
+            Some(waker) => wake(waker),
+            // The page cannot pause the socket: past the bounds, fail rather than grow.
+            None => self.fail_locally(Error::ReceiveQueueFull, OVERLOADED, "receive queue full"),
+        }
     }
 
     fn on_error(&self) {
@@ -230,17 +246,12 @@ impl Conn {
     // --- liveness ---
 
     fn on_heartbeat_due(&self) {
-        let (heartbeat, ws) = {
-            let mut state = self.state.borrow_mut();
-            let heartbeat = state.liveness.tick(&self.listener);
-            let ws = state.socket.as_ref().map(|socket| socket.ws().clone());
-            (heartbeat, ws)
-        };
-        if let (Some(message), Some(ws)) = (heartbeat, ws) {
+        let heartbeat = self.state.borrow_mut().liveness.tick(&self.listener);
+        if let Some(message) = heartbeat {
             // Sent at once, not behind senders waiting for backpressure: it is tiny, and
             // its answer deadline is already running.
-            if let Err(thrown) = send_to_js(&ws, &message) {
-                tracing::debug!(error = %JsError::from_js(&thrown), "heartbeat not sent");
+            if let Err(error) = self.hand_over(&message) {
+                tracing::debug!(%error, "heartbeat not sent");
             }
         }
     }
@@ -272,17 +283,14 @@ impl Conn {
 
     // --- sending ---
 
-    /// The `bufferedAmount` above which senders wait.
-    pub(super) fn high_water(&self) -> usize {
-        self.high_water
-    }
-
     pub(super) fn with_gate<R>(&self, f: impl FnOnce(&mut Gate) -> R) -> R {
         f(&mut self.state.borrow_mut().gate)
     }
 
-    /// Ready with the socket's `bufferedAmount` once sender `id` is first in line.
-    pub(super) fn poll_turn(&self, id: u64, cx: &Context<'_>) -> Poll<Result<usize, Error>> {
+    /// Ready once sender `id` is first in line, with whether the browser has room for one
+    /// more message: `bufferedAmount` at most `Config::buffered_amount_high_water`, and
+    /// fewer than `Config::send_queue` messages unsent.
+    pub(super) fn poll_turn(&self, id: u64, cx: &Context<'_>) -> Poll<Result<bool, Error>> {
         let mut state = self.state.borrow_mut();
         if state.phase.is_closing() {
             return Poll::Ready(Err(Error::Closed));
@@ -290,29 +298,43 @@ impl Conn {
         if !state.gate.poll_first(id, cx) {
             return Poll::Pending;
         }
-        match &state.socket {
-            Some(socket) => Poll::Ready(Ok(socket.ws().buffered_amount() as usize)),
-            None => Poll::Ready(Err(Error::Closed)),
-        }
+        let Some(buffered) = state.socket.as_ref().map(|s| s.ws().buffered_amount()) else {
+            return Poll::Ready(Err(Error::Closed));
+        };
+        let room = buffered as usize <= self.high_water
+            && state.in_flight.count(buffered) < self.send_queue;
+        Poll::Ready(Ok(room))
     }
 
-    /// Hands `message` to the browser.
+    /// Hands a message from a sender to the browser.
     ///
     /// # Errors
     /// [`Error::Closed`] once a shutdown has started or the connection has ended, or when
     /// the browser refuses the message (its socket is no longer open).
     pub(super) fn send_now(&self, message: &Message) -> Result<(), Error> {
+        if self.is_closing() {
+            return Err(Error::Closed);
+        }
+        self.hand_over(message).map_err(|error| {
+            tracing::debug!(%error, "the browser refused a message");
+            Error::Closed
+        })
+    }
+
+    /// Hands `message` to the browser and counts it as unsent.
+    fn hand_over(&self, message: &Message) -> Result<(), JsError> {
         let ws = {
             let state = self.state.borrow();
             match &state.socket {
-                Some(socket) if !state.phase.is_closing() => socket.ws().clone(),
-                _ => return Err(Error::Closed),
+                Some(socket) => socket.ws().clone(),
+                None => return Err(JsError::reported("the connection has ended")),
             }
         };
-        send_to_js(&ws, message).map_err(|thrown| {
-            tracing::debug!(error = %JsError::from_js(&thrown), "the browser refused a message");
-            Error::Closed
-        })
+        let buffered = ws.buffered_amount();
+        send_to_js(&ws, message).map_err(|thrown| JsError::from_js(&thrown))?;
+        let mut state = self.state.borrow_mut();
+        state.in_flight.handed_over(message.len(), buffered);
+        Ok(())
     }
 
     // --- closing ---

@@ -7,13 +7,18 @@ use crate::{Error, Message};
 
 type Item = Result<Message, Error>;
 
-/// An unbounded single-consumer queue.
+/// A single-consumer queue with a capacity, in messages and in bytes.
 ///
-/// Unbounded because the browser cannot pause a `WebSocket`: whatever arrives must be
-/// kept until `recv` takes it (`Config::receive_queue` applies natively only).
-#[derive(Debug, Default)]
+/// The browser cannot pause a `WebSocket`, so the queue cannot hold the socket back: the
+/// connection checks [`is_full`](Inbox::is_full) before it pushes a message, and fails
+/// instead of growing past the bounds (`Config::receive_queue`, `receive_queue_bytes`).
+#[derive(Debug)]
 pub(super) struct Inbox {
     items: VecDeque<Item>,
+    capacity: usize,
+    byte_capacity: usize,
+    /// The payload bytes of the queued messages.
+    bytes: usize,
     /// No more items will be pushed.
     ended: bool,
     /// The client was dropped: items are discarded.
@@ -22,6 +27,26 @@ pub(super) struct Inbox {
 }
 
 impl Inbox {
+    pub(super) fn new(capacity: usize, byte_capacity: usize) -> Self {
+        Self {
+            items: VecDeque::new(),
+            capacity,
+            byte_capacity,
+            bytes: 0,
+            ended: false,
+            receiver_gone: false,
+            receiver: None,
+        }
+    }
+
+    /// Whether the queue holds as much as it may (an empty queue always has room, and
+    /// nothing is kept once the receiver is gone).
+    pub(super) fn is_full(&self) -> bool {
+        !self.items.is_empty()
+            && !self.receiver_gone
+            && (self.items.len() >= self.capacity || self.bytes >= self.byte_capacity)
+    }
+
     /// Adds a message or an error for `recv`. Returns the waker to wake once the caller has
     /// released its borrow of the state.
     #[must_use = "the receiver must be woken"]
@@ -29,6 +54,7 @@ impl Inbox {
         if self.ended || self.receiver_gone {
             return None;
         }
+        self.bytes += item_bytes(&item);
         self.items.push_back(item);
         self.receiver.take()
     }
@@ -43,7 +69,10 @@ impl Inbox {
     /// The next item; `None` after the end.
     pub(super) fn poll_recv(&mut self, cx: &Context<'_>) -> Poll<Option<Item>> {
         match self.items.pop_front() {
-            Some(item) => Poll::Ready(Some(item)),
+            Some(item) => {
+                self.bytes -= item_bytes(&item);
+                Poll::Ready(Some(item))
+            }
             None if self.ended => Poll::Ready(None),
             None => {
                 match &self.receiver {
@@ -62,4 +91,8 @@ impl Inbox {
         self.items = VecDeque::new();
         self.receiver = None;
     }
+}
+
+fn item_bytes(item: &Item) -> usize {
+    item.as_ref().map_or(0, Message::len)
 }

@@ -10,17 +10,19 @@
 //! - Close codes: `WebSocket.close()` accepts only 1000 and 3000–4999, so
 //!   [`close`](crate::Sender::close) refuses the others with [`Error::InvalidCloseCode`].
 //!   When the page gives up on a connection itself it sends 4000 (heartbeat unanswered,
-//!   idle timeout) or 4009 (a message over [`Config::max_message_size`], the private-use
-//!   mirror of 1009), since 1009 may not be sent from a page either.
+//!   idle timeout), 4009 (a message over [`Config::max_message_size`], the private-use
+//!   mirror of 1009) or 4013 (the receive queue overflowed, the mirror of 1013), since
+//!   1009 and 1013 may not be sent from a page either.
 //! - After `close()` the browser drops what the peer still sends (WHATWG spec), so `recv`
 //!   may miss messages the peer sends during the handshake. A peer that closes first
 //!   loses nothing.
 //! - A timed-out close cannot be forced: the socket is abandoned (handlers removed) and the
 //!   browser finishes it.
 //! - Liveness needs [`Config::heartbeat`]: the page cannot send pings.
-//! - Received messages cannot be paused: they are buffered until `recv` takes them
-//!   ([`Config::receive_queue`] and [`Config::receive_queue_bytes`] do not apply). The
-//!   size limit is checked once the browser has the whole message.
+//! - Received messages cannot be paused: a message that arrives while the receive queue
+//!   is full ([`Config::receive_queue`], [`Config::receive_queue_bytes`]) fails the
+//!   connection with [`Error::ReceiveQueueFull`] after the queued messages. The size
+//!   limit is checked once the browser has the whole message.
 //! - A refused upgrade, an unreachable host and a TLS failure are all [`Error::Connect`]:
 //!   the browser does not say which.
 //!

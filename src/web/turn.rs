@@ -2,8 +2,9 @@
 //! backpressure.
 //!
 //! The browser's `send` is synchronous, so messages never interleave; what needs care is
-//! waiting. While `bufferedAmount` is above the high-water mark every sender waits, and
-//! when it drops they must go out in the order they were called. Each send takes a
+//! waiting. While `bufferedAmount` is above the high-water mark, or the browser holds
+//! `send_queue` messages unsent, every sender waits, and when there is room again they must
+//! go out in the order they were called. Each send takes a
 //! [`Turn`] in the connection's [`Gate`](crate::gate::Gate) and hands its message over only
 //! when it is first and the buffer has room.
 
@@ -38,14 +39,14 @@ impl Turn {
         }
     }
 
-    /// Ready when this sender is first and the browser's buffer has room.
+    /// Ready when this sender is first and the browser has room (see `Conn::poll_turn`).
     ///
     /// # Errors
     /// [`Error::Closed`] once a shutdown has started or the connection has ended.
     pub(super) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         loop {
-            let buffered = std::task::ready!(self.conn.poll_turn(self.id, cx))?;
-            if buffered <= self.conn.high_water() {
+            let room = std::task::ready!(self.conn.poll_turn(self.id, cx))?;
+            if room {
                 self.backoff = None;
                 return Poll::Ready(Ok(()));
             }
