@@ -53,12 +53,14 @@ async fn send_queue_bounds_the_messages_the_browser_holds_unsent() {
     let config = Config::default().send_queue(1);
     let mut client = connect_with(&peer, &format!("/echo?id={id}"), config).await;
     client.send(Message::text("first")).await.unwrap();
-    let mut second = pin!(client.send(Message::text("second")));
-    assert!(
-        futures_util::poll!(second.as_mut()).is_pending(),
-        "the second message did not wait for the first to go out"
-    );
-    second.await.unwrap();
+    {
+        let mut second = pin!(client.send(Message::text("second")));
+        assert!(
+            futures_util::poll!(second.as_mut()).is_pending(),
+            "the second message did not wait for the first to go out"
+        );
+        second.await.unwrap();
+    }
     assert_eq!(next_text(&mut client).await, "first");
     assert_eq!(next_text(&mut client).await, "second");
 
