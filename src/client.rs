@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use futures_core::{FusedStream, Stream};
 use futures_sink::Sink;
+use tracing::Instrument;
 
 use crate::backend::{Backend, Conn, Opened};
 use crate::{CloseFrame, Config, Error, MaybeSend, Message, Sender, Shutdown, WsClient};
@@ -52,13 +53,23 @@ impl Client {
     /// [`Config::root_certificate_pem`] and [`Config::keepalive`] without
     /// [`Config::heartbeat`] are [`Error::Unsupported`].
     pub async fn connect(url: &str, config: Config) -> Result<Self, Error> {
+        let span = tracing::debug_span!("websocket", url = %crate::url::for_display(url));
+        let opening = async {
+            tracing::debug!("connecting");
+            let opened = Conn::open(url, &config).await;
+            match &opened {
+                Ok(opened) => tracing::debug!(protocol = opened.protocol.as_deref(), "open"),
+                Err(error) => tracing::debug!(%error, "connect failed"),
+            }
+            opened
+        };
         let Opened {
             conn,
             slot,
             protocol,
-        } = Conn::open(url, &config).await?;
+        } = opening.instrument(span.clone()).await?;
         Ok(Self {
-            sender: Sender::new(conn, slot, config.close_timeout),
+            sender: Sender::new(conn, span, slot, config.close_timeout),
             protocol,
             finished: false,
         })
@@ -119,7 +130,8 @@ impl Drop for Client {
         if !conn.outcome().is_decided() {
             // A shutdown already under way keeps its own deadline, however long.
             if !conn.is_closing() {
-                conn.request_close(CloseFrame::normal(), self.sender.close_timeout());
+                let (span, timeout) = (self.sender.span(), self.sender.close_timeout());
+                crate::sender::request_close(conn, span, CloseFrame::normal(), timeout);
             }
             conn.keep_until_decided();
         }

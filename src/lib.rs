@@ -85,15 +85,39 @@
 //!   [`Error::Connect`] and a peer's protocol violation as [`Error::ConnectionLost`]: the
 //!   browser reports neither the HTTP status nor what went wrong (only an unclean close, 1006).
 //! - **Giving up locally.** When the page ends a connection itself (heartbeat unanswered,
-//!   idle timeout) it closes with 4000, and with 4009 for a message over
-//!   [`Config::max_message_size`], since browsers may not send 1001–2999 (natively: 1009).
-//! - **Backpressure** uses `bufferedAmount` ([`Config::buffered_amount_high_water`]);
-//!   received messages cannot be paused and are buffered until `recv` takes them.
+//!   idle timeout) it closes with 4000, with 4009 for a message over
+//!   [`Config::max_message_size`] and with 4013 when its receive queue overflows, since
+//!   browsers may not send 1001–2999 (natively: 1009; natively the queue never overflows).
+//! - **Backpressure** uses `bufferedAmount` ([`Config::buffered_amount_high_water`], and
+//!   [`Config::send_queue`] counts the messages it holds). Received messages cannot be
+//!   paused: past [`Config::receive_queue`] or [`Config::receive_queue_bytes`] the
+//!   connection fails with [`Error::ReceiveQueueFull`] (natively reading pauses instead).
 //! - Handles are not `Send` (JavaScript values live on one thread); see [`MaybeSend`].
 //! - **Size.** A minimal client is about 32 KB of gzipped wasm (gloo-net's: 20 KB; see
-//!   BENCHMARKS.md). The crate logs a few events at debug level through `tracing`; an
-//!   application that wants none of it can enable tracing's `release_max_level_off`
-//!   feature, which saves about 2 KB more.
+//!   BENCHMARKS.md); tracing's `release_max_level_off` feature takes the logs out of it
+//!   (see [Logs](#logs)).
+//!
+//! # Logs
+//!
+//! Each connection logs its lifecycle through [`tracing`](https://docs.rs/tracing), on
+//! both targets, in a `websocket` span (level `DEBUG`) whose `url` field is the URL with
+//! its password masked (`ws://user:***@host/`) and shortened when long. Header values are
+//! never logged.
+//!
+//! | event | level | fields |
+//! |---|---|---|
+//! | `connecting` | `DEBUG` | |
+//! | `open` | `DEBUG` | `protocol` (the subprotocol chosen, if any) |
+//! | `connect failed` | `DEBUG` | `error` |
+//! | `close requested` | `DEBUG` | `code`, `timeout_ms` |
+//! | `close sent` | `DEBUG` | `code` |
+//! | `liveness check failed` (natively), `failing the connection` (in the browser: also for a message too large or a full receive queue) | `WARN` | `error`, `code` in the browser |
+//! | `the peer broke the protocol; failing the connection` (natively) | `WARN` | `error`, `code` |
+//! | `websocket closed` | `DEBUG` after a completed handshake, `INFO` otherwise | `outcome`, `reason` (the peer's), `close_took_ms` (since the first close request) |
+//!
+//! An application that wants none of it, or not in release builds, enables tracing's
+//! `max_level_off` or `release_max_level_off` feature: the events are then compiled out
+//! (about 2 KB of gzipped wasm).
 
 #![deny(missing_docs, missing_debug_implementations)]
 #![deny(unsafe_code)]
@@ -101,6 +125,7 @@
 
 mod backend;
 mod client;
+mod clock;
 mod config;
 mod error;
 #[cfg(any(web, test))]

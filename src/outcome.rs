@@ -22,6 +22,8 @@ pub(crate) struct Outcome {
 #[derive(Debug, Default)]
 struct State {
     decided: Option<Shutdown>,
+    /// When the first close was requested ([`crate::clock::now_ms`]), for the log.
+    close_requested_at: Option<u64>,
     /// The tasks waiting, by the id of their [`WaitOutcome`].
     waiters: Vec<(u64, Waker)>,
     next_id: u64,
@@ -39,20 +41,30 @@ impl Outcome {
         self.state.lock().decided.is_some()
     }
 
+    /// Notes that a close was requested, for the log of the outcome (the first request
+    /// counts).
+    pub(crate) fn close_requested(&self) {
+        let mut state = self.state.lock();
+        if state.decided.is_none() && state.close_requested_at.is_none() {
+            state.close_requested_at = Some(crate::clock::now_ms());
+        }
+    }
+
     /// Records the outcome and wakes every waiter. The first decision wins; later ones
     /// change nothing and return `false`.
     pub(crate) fn decide(&self, outcome: Shutdown) -> bool {
-        let waiters = {
+        let (waiters, requested_at) = {
             let mut state = self.state.lock();
             if state.decided.is_some() {
                 return false;
             }
             state.decided = Some(outcome.clone());
-            std::mem::take(&mut state.waiters)
+            (std::mem::take(&mut state.waiters), state.close_requested_at)
         };
         // Logged and woken after the lock is released: a subscriber, or waking (or
         // dropping) a waker, may run code that comes back here.
-        log_closed(&outcome);
+        let close_took_ms = requested_at.map(|at| crate::clock::now_ms().saturating_sub(at));
+        log_closed(&outcome, close_took_ms);
         waiters.into_iter().for_each(|(_, waker)| waker.wake());
         true
     }
@@ -95,8 +107,9 @@ impl Outcome {
     }
 }
 
-/// The `websocket closed` event, once per connection.
-fn log_closed(outcome: &Shutdown) {
+/// The `websocket closed` event, once per connection: at `DEBUG` after a completed
+/// handshake, at `INFO` otherwise. `close_took_ms`: since the first close request, if any.
+fn log_closed(outcome: &Shutdown, close_took_ms: Option<u64>) {
     // The peer's reason as a field of its own rather than inside `%outcome`: `CloseFrame`'s
     // `Display` quotes it with `{:?}`, which would bring core's `str` escaping and its
     // Unicode tables (about 4 KB of wasm) into every program.
@@ -104,7 +117,11 @@ fn log_closed(outcome: &Shutdown) {
         .peer_frame()
         .map(|frame| frame.reason.as_str())
         .filter(|reason| !reason.is_empty());
-    tracing::debug!(outcome = %WithoutReason(outcome), reason, "websocket closed");
+    if outcome.is_clean() {
+        tracing::debug!(outcome = %WithoutReason(outcome), reason, close_took_ms, "websocket closed");
+    } else {
+        tracing::info!(outcome = %WithoutReason(outcome), close_took_ms, "websocket closed");
+    }
 }
 
 /// `Shutdown`'s `Display` without a clean close's reason, which the `websocket closed` event

@@ -19,6 +19,8 @@ use crate::{CloseFrame, Error, MaybeSend, Message, Shutdown, WsSender};
 /// bounded by [`Config::close_timeout`](crate::Config::close_timeout).
 pub struct Sender {
     conn: Conn,
+    /// The connection's `websocket` span, for the events logged here.
+    span: tracing::Span,
     slot: <Conn as Backend>::SendSlot,
     close_timeout: Duration,
     /// The handshake started by `Sink::poll_close`.
@@ -28,11 +30,13 @@ pub struct Sender {
 impl Sender {
     pub(crate) fn new(
         conn: Conn,
+        span: tracing::Span,
         slot: <Conn as Backend>::SendSlot,
         close_timeout: Duration,
     ) -> Self {
         Self {
             conn,
+            span,
             slot,
             close_timeout,
             closing: None,
@@ -45,6 +49,10 @@ impl Sender {
 
     pub(crate) fn close_timeout(&self) -> Duration {
         self.close_timeout
+    }
+
+    pub(crate) fn span(&self) -> &tracing::Span {
+        &self.span
     }
 
     /// Sends a message. Resolves when the message is accepted: queued natively (waiting
@@ -88,21 +96,39 @@ impl Sender {
         self.conn.is_closing()
     }
 
+    /// Starts the closing handshake (unless the connection already ended) and returns the
+    /// wait for its outcome.
     fn handshake(&self, frame: CloseFrame, timeout: Duration) -> WaitOutcome {
-        handshake(&self.conn, frame, timeout)
+        request_close(&self.conn, &self.span, frame, timeout);
+        WaitOutcome::new(self.conn.clone())
     }
 }
 
-/// Starts the closing handshake (unless the connection already ended) and returns the wait
-/// for its outcome.
-fn handshake(conn: &Conn, frame: CloseFrame, timeout: Duration) -> WaitOutcome {
+/// Asks for the closing handshake, and logs it in the connection's span.
+pub(crate) fn request_close(
+    conn: &Conn,
+    span: &tracing::Span,
+    frame: CloseFrame,
+    timeout: Duration,
+) {
+    tracing::debug!(
+        parent: span,
+        code = frame.code.as_u16(),
+        timeout_ms = crate::clock::millis(timeout),
+        "close requested"
+    );
+    conn.outcome().close_requested();
     conn.request_close(frame, timeout);
-    WaitOutcome::new(conn.clone())
 }
 
 impl Clone for Sender {
     fn clone(&self) -> Self {
-        Self::new(self.conn.clone(), self.slot.clone(), self.close_timeout)
+        Self::new(
+            self.conn.clone(),
+            self.span.clone(),
+            self.slot.clone(),
+            self.close_timeout,
+        )
     }
 }
 
@@ -146,15 +172,14 @@ impl Sink<Message> for Sender {
     /// ([`Shutdown::TimedOut`], [`Shutdown::Abnormal`]). A peer that closed first, with
     /// whatever code, completed it.
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let Self {
-            conn,
-            slot,
-            close_timeout,
-            closing,
-        } = &mut *self;
-        Conn::release_slot(slot);
-        let closing =
-            closing.get_or_insert_with(|| handshake(conn, CloseFrame::normal(), *close_timeout));
+        Conn::release_slot(&mut self.slot);
+        let closing = match &mut self.closing {
+            Some(closing) => closing,
+            None => {
+                let closing = self.handshake(CloseFrame::normal(), self.close_timeout);
+                self.closing.insert(closing)
+            }
+        };
         Pin::new(closing).poll(cx).map(|outcome| match outcome {
             Shutdown::Clean(_) => Ok(()),
             incomplete => Err(Error::CloseIncomplete(Box::new(incomplete))),

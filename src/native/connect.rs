@@ -12,6 +12,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::PollSender;
+use tracing::Instrument;
 
 use super::Handle;
 use super::conn::Conn;
@@ -36,7 +37,8 @@ pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, E
         Liveness::new(config),
         config.close_timeout,
     );
-    tokio::spawn(driver);
+    // In the connection's `websocket` span, which `connect` entered.
+    tokio::spawn(driver.instrument(tracing::Span::current()));
     Ok(Opened {
         conn,
         slot: PollSender::new(queue),

@@ -309,6 +309,7 @@ impl Driver {
         };
         if let Some(frame) = close_frame {
             if Pin::new(&mut self.socket).poll_ready(cx).is_ready() {
+                tracing::debug!(code = u16::from(frame.code), "close sent");
                 self.close_written();
                 Pin::new(&mut self.socket).start_send(WsMessage::Close(Some(frame)))?;
                 self.unflushed = true;
@@ -389,6 +390,11 @@ impl Driver {
         let cause = Abnormal::caused_by(&reported);
         match close_code {
             Some(code) if self.may_send_data() => {
+                tracing::warn!(
+                    error = %cause,
+                    code = code.as_u16(),
+                    "the peer broke the protocol; failing the connection"
+                );
                 let frame = CloseFrame::new(code, failure_reason(&reported));
                 self.conn.inbox.push(Err(reported));
                 self.conn.inbox.end();
@@ -536,6 +542,7 @@ impl Future for Driver {
                 this.liveness.saw_traffic();
             }
             if let Poll::Ready(LivenessEvent::Dead(error)) = this.liveness.poll(cx) {
+                tracing::warn!(%error, "liveness check failed");
                 let cause = Abnormal::caused_by(&error);
                 this.fail(Shutdown::Abnormal(cause), Some(error));
                 return Poll::Ready(());

@@ -52,6 +52,8 @@ pub(crate) struct Conn {
     pub(super) outcome: Outcome,
     /// Itself, as the socket's handlers and the timers hold it.
     listener: WeakListener,
+    /// The connection's `websocket` span, entered for the events of the socket and timers.
+    span: tracing::Span,
     high_water: usize,
     send_queue: usize,
     max_message_size: Option<usize>,
@@ -108,6 +110,8 @@ impl Conn {
                 }),
                 outcome: Outcome::default(),
                 listener,
+                // `connect` entered it.
+                span: tracing::Span::current(),
                 high_water: config.buffered_amount_high_water,
                 send_queue: config.send_queue.max(1),
                 max_message_size: config.max_message_size,
@@ -392,7 +396,9 @@ impl Conn {
         drop((replaced, liveness));
         senders.into_iter().for_each(Waker::wake);
         if let Some(ws) = ws {
-            if let Err(thrown) = ws.close_with_code_and_reason(frame.code.as_u16(), &frame.reason) {
+            let code = frame.code.as_u16();
+            tracing::debug!(parent: &self.span, code, "close sent");
+            if let Err(thrown) = ws.close_with_code_and_reason(code, &frame.reason) {
                 let thrown = JsError::from_js(&thrown);
                 self.finish(
                     Shutdown::Abnormal(Abnormal::ConnectionLost(format!(
@@ -407,6 +413,7 @@ impl Conn {
     /// Ends the connection without a handshake: the socket is closed (no code) and
     /// abandoned.
     pub(super) fn close_now(&self) {
+        let _in_span = self.span.enter();
         self.finish(Shutdown::Abnormal(Abnormal::Aborted), None);
     }
 
@@ -420,6 +427,7 @@ impl Conn {
             }
             state.socket.as_ref().map(|socket| socket.ws().clone())
         };
+        tracing::warn!(%error, code, "failing the connection");
         if let Some(ws) = ws {
             if let Err(thrown) = ws.close_with_code_and_reason(code, reason) {
                 tracing::debug!(error = %JsError::from_js(&thrown), "close failed");
@@ -456,6 +464,7 @@ impl Conn {
 
 impl Listener for Conn {
     fn on_event(self: Rc<Self>, event: Event) {
+        let _in_span = self.span.enter();
         match event {
             Event::Open => self.on_open(),
             Event::Message(message) => self.on_message(&message),

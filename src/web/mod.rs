@@ -46,6 +46,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use self::conn::Conn;
+pub(crate) use self::timer::now_ms;
 use self::turn::{Place, Turn};
 use crate::backend::{Backend, Opened};
 use crate::message::CloseCodeRule;

@@ -40,7 +40,7 @@ pub(super) fn delay_ms(duration: Duration) -> u32 {
 }
 
 /// Milliseconds on a monotonic clock (`performance.now()`; `Date.now()` where it is missing).
-pub(super) fn now_ms() -> f64 {
+pub(crate) fn now_ms() -> f64 {
     performance_now().unwrap_or_else(|_| js_sys::Date::now())
 }
 
