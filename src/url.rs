@@ -10,23 +10,20 @@ const DISPLAY_MAX: usize = 200;
 /// (`ws://user:***@host/`), and cut after about 200 bytes (on a character boundary) with
 /// the full length added (`… (200000 bytes)`). Every URL an error carries goes through this.
 pub(crate) fn for_display(url: &str) -> Box<String> {
+    use std::fmt::Write as _;
+    // Through `write!` rather than `push_str`s, which are inlined: smaller in wasm.
+    let (start, end) = password(url.as_bytes()).unwrap_or((url.len(), url.len()));
+    let head = url.get(..start).unwrap_or_default();
+    let stars = if start < end { "***" } else { "" };
+    let tail = url.get(end..).unwrap_or_default();
     let mut shown = String::new();
-    let rest = match password(url.as_bytes()) {
-        Some((start, end)) => {
-            shown.push_str(url.get(..start).unwrap_or_default());
-            shown.push_str("***");
-            url.get(end..).unwrap_or_default()
-        }
-        None => url,
-    };
-    shown.push_str(rest);
+    let _ = write!(shown, "{head}{stars}{tail}");
     if shown.len() > DISPLAY_MAX {
         let mut cut = DISPLAY_MAX;
         while !shown.is_char_boundary(cut) {
             cut -= 1;
         }
         shown.truncate(cut);
-        use std::fmt::Write as _;
         let _ = write!(shown, "… ({} bytes)", url.len());
     }
     Box::new(shown)
@@ -112,11 +109,15 @@ pub(crate) fn check_websocket_url(url: &str) -> Result<(), Error> {
     };
     if let Some(port) = port.filter(|port| !port.is_empty()) {
         // Leading zeros are allowed (`:080` is 80), as browsers allow them.
-        let value = port.iter().try_fold(0u32, |value, &b| {
-            let digit = char::from(b).to_digit(10)?;
-            Some(value * 10 + digit).filter(|&value| value <= 0xffff)
-        });
-        if value.is_none_or(|port| port == 0) {
+        let mut value = 0u32;
+        for &b in port {
+            value = value * 10 + u32::from(b.wrapping_sub(b'0'));
+            if !b.is_ascii_digit() || value > 0xffff {
+                value = 0;
+                break;
+            }
+        }
+        if value == 0 {
             return Err(invalid("the port must be a number from 1 to 65535"));
         }
     }
