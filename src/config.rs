@@ -380,8 +380,10 @@ mod tests {
             .buffered_amount_high_water(usize::MAX)
             .max_message_size(usize::MAX);
         assert!(fine.check().is_ok());
-        let mut no_pings = Config::default();
-        no_pings.pong_timeout = zero;
+        let no_pings = Config {
+            pong_timeout: zero,
+            ..Config::default()
+        };
         assert!(no_pings.check().is_ok());
     }
 

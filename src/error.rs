@@ -33,7 +33,6 @@ pub enum Error {
     #[error("invalid URL `{url}`: {problem}")]
     InvalidUrl {
         /// The URL as given (without its password, shortened when long).
-        #[expect(clippy::box_collection, reason = "one pointer: see `Error`")]
         url: Box<String>,
         /// What is wrong with it.
         problem: Box<str>,
@@ -44,7 +43,6 @@ pub enum Error {
     #[error("could not connect to `{url}`: {problem}")]
     Connect {
         /// The URL being connected to (without its password, shortened when long).
-        #[expect(clippy::box_collection, reason = "one pointer: see `Error`")]
         url: Box<String>,
         /// A short description of the failure.
         problem: Box<str>,
@@ -57,7 +55,6 @@ pub enum Error {
     #[error("connecting to `{url}` took longer than {}", DebugDuration(.timeout))]
     ConnectTimeout {
         /// The URL being connected to (without its password, shortened when long).
-        #[expect(clippy::box_collection, reason = "one pointer: see `Error`")]
         url: Box<String>,
         /// The configured timeout.
         timeout: Duration,
@@ -68,7 +65,6 @@ pub enum Error {
     #[error("the server at `{url}` refused the WebSocket upgrade with HTTP {status}")]
     UpgradeRefused {
         /// The URL being connected to (without its password, shortened when long).
-        #[expect(clippy::box_collection, reason = "one pointer: see `Error`")]
         url: Box<String>,
         /// The HTTP status code of the answer.
         status: u16,
@@ -241,13 +237,13 @@ mod tests {
 
     #[test]
     fn error_is_send_sync_and_small() {
-        use std::mem::size_of;
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<Error>();
         // The bounds themselves are checked at compile time on every target (below the
         // enum); these are the figures for 64-bit targets.
         #[cfg(target_pointer_width = "64")]
         {
+            use std::mem::size_of;
             assert_eq!(size_of::<Error>(), 48);
             assert_eq!(size_of::<Result<crate::Message, Error>>(), 48);
         }

@@ -9,6 +9,10 @@ const DISPLAY_MAX: usize = 200;
 /// `url` as errors quote it: the password of its user info replaced by `***`
 /// (`ws://user:***@host/`), and cut after about 200 bytes (on a character boundary) with
 /// the full length added (`… (200000 bytes)`). Every URL an error carries goes through this.
+#[expect(
+    clippy::box_collection,
+    reason = "the type of `Error`'s `url` fields: one pointer, which keeps `Error` small"
+)]
 pub(crate) fn for_display(url: &str) -> Box<String> {
     use std::fmt::Write as _;
     // Through `write!` rather than `push_str`s, which are inlined: smaller in wasm.
