@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::Message;
+use crate::{Error, Message};
 
 /// Connection settings. Start from [`Config::default()`] and chain setters.
 ///
@@ -22,15 +22,27 @@ use crate::Message;
 ///     .max_message_size(Some(1 << 20));
 /// assert_eq!(config.protocols, ["chat.v1"]);
 /// ```
-#[derive(Clone, Debug)]
+///
+/// # Extreme values
+/// Every value of every field either works as documented or makes `connect` fail with
+/// [`Error::InvalidConfig`](crate::Error::InvalidConfig) (a zero interval or timeout that
+/// could never work), never a panic. Durations as long as `Duration::MAX` mean "never"
+/// natively; in the browser timers are capped at 2^31 - 1 ms (about 24.8 days), the
+/// longest delay `setTimeout` honours, so a longer timeout waits that long.
+///
+/// `Debug` shows header names but never their values, which may be credentials
+/// (`Authorization`, cookies, tokens).
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Config {
     /// How long `connect` may take, including DNS, TCP, TLS and the upgrade.
-    /// Default: 10 seconds. `None` waits as long as the platform does.
+    /// Default: 10 seconds. `None` waits as long as the platform does. `Some(Duration::ZERO)`
+    /// is refused (`Error::InvalidConfig`): it could never connect.
     pub connect_timeout: Option<Duration>,
 
     /// How long dropping the client (or `Sink::poll_close`) waits for the peer's answer to
-    /// its Close before giving up. Default: 5 seconds.
+    /// its Close before giving up. Default: 5 seconds. Zero sends the Close without waiting
+    /// for the answer.
     ///
     /// Natively it also bounds two waits of the connection task that no caller sees: for
     /// the server to end TCP after a completed handshake (RFC 6455 lets the server close
@@ -39,10 +51,12 @@ pub struct Config {
     pub close_timeout: Duration,
 
     /// Subprotocols offered in `Sec-WebSocket-Protocol`, in order of preference.
-    /// Default: none. The one the server chose is [`protocol()`](crate::WsClient::protocol).
+    /// Each must be a non-empty HTTP token, offered once (compared case-sensitively, as
+    /// browsers do); otherwise `connect` fails with `Error::InvalidHeader`. Default: none. The one the server chose is [`protocol()`](crate::WsClient::protocol).
     pub protocols: Vec<String>,
 
-    /// Extra HTTP headers for the upgrade request. Default: none.
+    /// Extra HTTP headers for the upgrade request. Default: none. Their values never appear
+    /// in `Debug` output or in errors.
     /// Natively only: in the browser, `connect` fails with `Error::Unsupported` when any is set.
     pub headers: Vec<(String, String)>,
 
@@ -56,11 +70,13 @@ pub struct Config {
     /// Natively a Ping frame is sent every interval (or the [`heartbeat`](Self::heartbeat)
     /// message, when one is set). Browsers cannot send pings, so there a heartbeat message
     /// is required: `connect` fails with `Error::Unsupported` without one.
+    /// `Some(Duration::ZERO)` is refused (`Error::InvalidConfig`): it would flood the peer.
     pub ping_interval: Option<Duration>,
 
     /// How long after a ping or heartbeat the peer has to send something (a pong or any
     /// other frame) before the connection is declared dead with
-    /// [`Error::PongTimeout`](crate::Error::PongTimeout). Default: 10 seconds.
+    /// [`Error::PongTimeout`](crate::Error::PongTimeout). Default: 10 seconds. Zero is
+    /// refused (`Error::InvalidConfig`) when a ping interval is set: no peer could answer.
     pub pong_timeout: Duration,
 
     /// An application-level message sent every `ping_interval` instead of a Ping frame.
@@ -69,11 +85,13 @@ pub struct Config {
 
     /// Close the connection with [`Error::IdleTimeout`](crate::Error::IdleTimeout) when
     /// nothing at all arrives for this long. Default: `None` (never).
+    /// `Some(Duration::ZERO)` is refused (`Error::InvalidConfig`): no connection could live.
     pub idle_timeout: Option<Duration>,
 
     /// How many messages `send` may accept ahead of the network before it waits
     /// (backpressure, with [`buffered_amount_high_water`](Self::buffered_amount_high_water)).
-    /// Default: 64; 0 is taken as 1.
+    /// Default: 64. 0 is taken as 1; natively, values above tokio's limit
+    /// (`usize::MAX >> 3`) are taken as that limit, which no queue reaches.
     ///
     /// Natively the length of the queue between `send` and the connection's task. In the
     /// browser, where `send` hands each message to the browser at once, the number of
@@ -89,7 +107,7 @@ pub struct Config {
     /// most `usize::MAX - 1`).
     pub buffered_amount_high_water: usize,
 
-    /// How many received messages are held for `recv`. Default: 256.
+    /// How many received messages are held for `recv`. Default: 256. 0 is taken as 1.
     ///
     /// Natively the client stops reading from the network while the queue is full, during
     /// a shutdown too: memory stays bounded whatever the peer sends. A peer whose Close
@@ -114,7 +132,9 @@ pub struct Config {
     /// The largest message accepted from the peer, in bytes; a larger one ends the
     /// connection with [`Error::MessageTooLarge`](crate::Error::MessageTooLarge) and close
     /// code 1009 (4009 in the browser, which may not send 1009). Default: 64 MiB.
-    /// `None` means no limit.
+    /// `None` means no limit. `Some(0)` is refused (`Error::InvalidConfig`): it would refuse
+    /// every message but empty ones. It applies to messages only: the peer's Close, Ping and
+    /// Pong frames (at most 125 bytes) are always accepted.
     pub max_message_size: Option<usize>,
 }
 
@@ -220,5 +240,196 @@ impl Config {
     pub fn max_message_size(mut self, bytes: impl Into<Option<usize>>) -> Self {
         self.max_message_size = bytes.into();
         self
+    }
+}
+
+impl Config {
+    /// Refuses the values no connection could work with; both backends call it before
+    /// connecting, so that both fail the same way. What a backend cannot honour is checked
+    /// by that backend.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        // One message for all (each field's documentation says why), and a chain of `if`s
+        // rather than one error per case: this runs in every browser build.
+        let zero = |timeout: Option<Duration>| timeout.is_some_and(|t| t.is_zero());
+        let setting = if zero(self.connect_timeout) {
+            "connect_timeout"
+        } else if zero(self.ping_interval) {
+            "ping_interval"
+        } else if self.ping_interval.is_some() && self.pong_timeout.is_zero() {
+            "pong_timeout"
+        } else if zero(self.idle_timeout) {
+            "idle_timeout"
+        } else if self.max_message_size == Some(0) {
+            "max_message_size"
+        } else {
+            return check_protocols(&self.protocols);
+        };
+        Err(Error::InvalidConfig {
+            setting,
+            problem: "zero cannot work here (see its documentation)",
+        })
+    }
+}
+
+/// Subprotocols must be HTTP tokens, each offered once: the browser's `WebSocket` throws a
+/// `SyntaxError` otherwise, which would read as a bad URL; both targets report the header
+/// they go into instead.
+fn check_protocols(protocols: &[String]) -> Result<(), Error> {
+    let invalid = |protocol: &str, problem: &str| {
+        Err(Error::InvalidHeader {
+            name: "Sec-WebSocket-Protocol".into(),
+            problem: format!("`{protocol}{problem}").into(),
+        })
+    };
+    for (i, protocol) in protocols.iter().enumerate() {
+        let is_token = !protocol.is_empty()
+            && protocol
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+        if !is_token {
+            return invalid(
+                protocol,
+                "` is not a valid subprotocol name (an HTTP token)",
+            );
+        }
+        if protocols.get(..i).unwrap_or_default().contains(protocol) {
+            return invalid(protocol, "` is offered twice, which browsers refuse");
+        }
+    }
+    Ok(())
+}
+
+/// As derived, but header values (possibly credentials) are shown as `***`, and root
+/// certificates by their number.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Headers<'a>(&'a [(String, String)]);
+        impl std::fmt::Debug for Headers<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|(name, _)| (name, format_args!("***"))))
+                    .finish()
+            }
+        }
+        f.debug_struct("Config")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("close_timeout", &self.close_timeout)
+            .field("protocols", &self.protocols)
+            .field("headers", &Headers(&self.headers))
+            .field("root_certificates_pem", &self.root_certificates_pem.len())
+            .field("ping_interval", &self.ping_interval)
+            .field("pong_timeout", &self.pong_timeout)
+            .field("heartbeat", &self.heartbeat)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("send_queue", &self.send_queue)
+            .field(
+                "buffered_amount_high_water",
+                &self.buffered_amount_high_water,
+            )
+            .field("receive_queue", &self.receive_queue)
+            .field("receive_queue_bytes", &self.receive_queue_bytes)
+            .field("max_message_size", &self.max_message_size)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_header_values() {
+        let config = Config::default()
+            .header("Authorization", "Bearer s3cret-token")
+            .header("Cookie", "session=c00kie")
+            .header("X-Trace", "visible-or-not");
+        let shown = format!("{config:?} {config:#?}");
+        for value in ["s3cret-token", "c00kie", "visible-or-not"] {
+            assert!(!shown.contains(value), "{shown}");
+        }
+        assert!(
+            shown.contains("Authorization") && shown.contains("***"),
+            "{shown}"
+        );
+    }
+
+    fn refused(config: Config) -> &'static str {
+        match config.check() {
+            Err(Error::InvalidConfig { setting, .. }) => setting,
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn values_that_cannot_work_are_refused() {
+        let zero = Duration::ZERO;
+        assert_eq!(
+            refused(Config::default().connect_timeout(zero)),
+            "connect_timeout"
+        );
+        assert_eq!(
+            refused(Config::default().keepalive(zero, zero)),
+            "ping_interval"
+        );
+        let second = Duration::from_secs(1);
+        assert_eq!(
+            refused(Config::default().keepalive(second, zero)),
+            "pong_timeout"
+        );
+        assert_eq!(
+            refused(Config::default().idle_timeout(zero)),
+            "idle_timeout"
+        );
+        assert_eq!(
+            refused(Config::default().max_message_size(0)),
+            "max_message_size"
+        );
+        // Zero where it means something, and every maximum, pass.
+        let max = Duration::MAX;
+        let fine = Config::default()
+            .connect_timeout(max)
+            .close_timeout(zero)
+            .keepalive(max, max)
+            .idle_timeout(max)
+            .send_queue(usize::MAX)
+            .receive_queue(0)
+            .receive_queue_bytes(0)
+            .buffered_amount_high_water(usize::MAX)
+            .max_message_size(usize::MAX);
+        assert!(fine.check().is_ok());
+        let no_pings = Config {
+            pong_timeout: zero,
+            ..Config::default()
+        };
+        assert!(no_pings.check().is_ok());
+    }
+
+    #[test]
+    fn subprotocols_must_be_distinct_tokens() {
+        let problem = |protocols: &[&str]| {
+            let config = protocols
+                .iter()
+                .fold(Config::default(), |c, p| c.protocol(*p));
+            match config.check() {
+                Ok(()) => None,
+                Err(Error::InvalidHeader { problem, .. }) => Some(problem),
+                Err(other) => panic!("{other:?}"),
+            }
+        };
+        assert!(problem(&["chat", "Chat", "a!#$%&'*+-.^_`|~z"]).is_none());
+        for bad in [
+            &["has space"][..],
+            &[""],
+            &["a,b"],
+            &["chat/v1"],
+            &["caf\u{e9}"],
+        ] {
+            assert!(
+                problem(bad).unwrap().contains("not a valid subprotocol"),
+                "{bad:?}"
+            );
+        }
+        let twice = problem(&["chat", "other", "chat"]).unwrap();
+        assert!(twice.contains("`chat` is offered twice"), "{twice}");
     }
 }

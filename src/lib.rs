@@ -42,7 +42,8 @@
 //! ([`Shutdown::TimedOut`]), or when the connection breaks first ([`Shutdown::Abnormal`]).
 //! Meanwhile [`recv`](WsClient::recv) keeps returning what the peer still sends, then `None`.
 //! Dropping the [`Client`] starts the same handshake in the background, bounded by
-//! [`Config::close_timeout`].
+//! [`Config::close_timeout`]. A timeout may be anything up to `Duration::MAX`, which
+//! natively means "never" (in the browser: about 24.8 days, see below).
 //!
 //! # Liveness
 //!
@@ -78,6 +79,9 @@
 //!   received. Natively tungstenite fails such a Close as a protocol error (1002).
 //! - **Timed-out closes.** A page cannot force a socket shut; after [`Shutdown::TimedOut`]
 //!   the socket is abandoned with its listeners removed, and the browser finishes it.
+//! - **Long timeouts.** `setTimeout` honours at most 2^31 - 1 ms, so every timeout and
+//!   interval (in [`Config`], and those of `shutdown` and `close`) is capped at about 24.8
+//!   days there; natively `Duration::MAX` means "never".
 //! - **No headers, no custom roots.** The browser sends its own headers and trusts its own
 //!   store; [`Config::header`] and [`Config::root_certificate_pem`] fail with
 //!   [`Error::Unsupported`] instead of being ignored.

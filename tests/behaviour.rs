@@ -75,6 +75,51 @@ case! {
 }
 
 case! {
+    async fn subprotocols_must_be_distinct_tokens_on_both_targets(peer) {
+        // The browser's `WebSocket` throws a `SyntaxError` for these (which would read as a bad
+        // URL); natively nothing refused duplicates. Both now refuse all of them, the same way.
+        let cases: [(&[&str], &str); 6] = [
+            (&["has space"], "not a valid subprotocol name"),
+            (&[""], "not a valid subprotocol name"),
+            (&["a,b"], "not a valid subprotocol name"),
+            (&["chat/v1"], "not a valid subprotocol name"),
+            (&["caf\u{e9}"], "not a valid subprotocol name"),
+            (&["chat", "other", "chat"], "`chat` is offered twice"),
+        ];
+        for (protocols, problem) in cases {
+            let id = unique_id("protocol");
+            let config = protocols.iter().fold(Config::default(), |config, p| config.protocol(*p));
+            match Client::connect(&peer.url(&format!("/echo?id={id}")), config).await {
+                Err(error @ Error::InvalidHeader { .. }) => {
+                    let text = error.to_string();
+                    assert!(text.contains("Sec-WebSocket-Protocol"), "{text}");
+                    assert!(text.contains(problem), "{protocols:?}: {text}");
+                }
+                other => panic!("{protocols:?}: expected InvalidHeader, got {other:?}"),
+            }
+            assert!(peer.report(&id).await.id.is_empty(), "{protocols:?}: it connected");
+        }
+        // Case matters, as in browsers; every token character is accepted, by the check and
+        // by the server.
+        let token = "a!#$%&'*+-.^_`|~z";
+        let config = Config::default().protocol("Chat").protocol("chat").protocol(token);
+        let client = connect_with(peer, &format!("/echo?protocol={}", percent_encode(token)), config).await;
+        assert_eq!(client.protocol(), Some(token));
+        assert!(client.shutdown(GENEROUS).await.is_clean());
+    }
+}
+
+/// `text` with every byte but letters and digits percent-encoded, for a query string.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => char::from(b).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+case! {
     async fn stream_and_sink_work_with_futures_combinators(peer) {
         let client = connect(peer, "/echo").await;
         let sender = client.sender();
@@ -420,6 +465,74 @@ case! {
 }
 
 case! {
+    async fn errors_never_show_a_password_or_all_of_a_long_url(peer) {
+        let closed = peer.closed_port().await;
+        let with_password = format!("ws://user:s3cret@127.0.0.1:{closed}/");
+        let long = format!("ws://127.0.0.1:{closed}/{}", "é".repeat(100_000));
+        let port_zero = format!("ws://user:s3cret@127.0.0.1:0/{}", "x".repeat(100_000));
+        for url in [&with_password, &long, &port_zero] {
+            let error = match Client::connect(url, Config::default()).await {
+                Err(error) => error,
+                Ok(_) => panic!("connected to a closed port"),
+            };
+            let shown = format!("{error} {error:?}");
+            assert!(!shown.contains("s3cret"), "{shown}");
+            let start: String = shown.chars().take(300).collect();
+            assert!(shown.len() < 1000, "{} bytes: {start}", shown.len());
+            match &error {
+                Error::Connect { url, .. } | Error::InvalidUrl { url, .. } => {
+                    assert!(url.len() < 300, "{url}");
+                    if url.contains("user") {
+                        assert!(url.contains("user:***@"), "{url}");
+                    }
+                }
+                other => panic!("expected Connect or InvalidUrl, got {other:?}"),
+            }
+            // Nor do its causes.
+            let mut cause = std::error::Error::source(&error);
+            while let Some(error) = cause {
+                let text = error.to_string();
+                assert!(!text.contains("s3cret") && text.len() < 1000, "a cause: {text}");
+                cause = error.source();
+            }
+        }
+    }
+}
+
+case! {
+    async fn ports_outside_1_to_65535_are_invalid_urls_on_both_targets(peer) {
+        let _ = peer;
+        for port in ["0", "00", "65536", "99999999999", "8o"] {
+            let url = format!("ws://127.0.0.1:{port}/");
+            match Client::connect(&url, Config::default()).await {
+                Err(error @ Error::InvalidUrl { .. }) => {
+                    assert!(error.to_string().contains("from 1 to 65535"), "{error}");
+                }
+                other => panic!("{url}: expected InvalidUrl, got {other:?}"),
+            }
+        }
+    }
+}
+
+case! {
+    async fn an_internationalized_host_name_is_converted_as_browsers_do(peer) {
+        // Fullwidth letters map to `localhost` under IDNA (UTS 46), as browsers map them:
+        // natively the request goes out with the ASCII host, and reaches the test server.
+        let url = peer.url("/echo").replace("127.0.0.1", "ｌｏｃａｌｈｏｓｔ");
+        let mut client = match Client::connect(&url, Config::default()).await {
+            Ok(client) => client,
+            Err(error) => panic!("{url}: {error}"),
+        };
+        client.send(Message::text("über")).await.unwrap();
+        assert_eq!(next_text(&mut client).await, "über");
+        assert!(client.shutdown(GENEROUS).await.is_clean());
+        // A name that does not resolve fails to connect; it is not an invalid URL.
+        let unknown = Client::connect("ws://bücher.invalid/", Config::default()).await;
+        assert!(matches!(unknown, Err(Error::Connect { .. })), "{unknown:?}");
+    }
+}
+
+case! {
     async fn refused_upgrade_is_reported(peer) {
         let result = Client::connect(&peer.url("/refuse?status=403"), Config::default()).await;
         match result {
@@ -557,6 +670,149 @@ case! {
         drop(dropped);
         let report = peer.wait(&dropped_id, Until::ClientClose, GENEROUS).await;
         assert_eq!(report.client_close, Some((Some(1000), String::new())));
+    }
+}
+
+// --- Settings at their extremes -----------------------------------------------------------
+
+/// What a setting at an extreme gives: a working connection, or this refusal at connect.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    Works,
+    Refused(&'static str),
+}
+
+/// Every setting of `Config` at zero, at its type's maximum and in between (the defaults
+/// are the in-between), with what it must give.
+fn settings_at_their_extremes() -> Vec<(&'static str, Config, Expect)> {
+    use Expect::{Refused, Works};
+    let (zero, max, ms) = (Duration::ZERO, Duration::MAX, Duration::from_millis(1));
+    let base = Config::default;
+    // Browsers cannot ping: keepalive needs a heartbeat message there (and works with one
+    // natively too).
+    let beat = |interval, timeout| {
+        base()
+            .keepalive(interval, timeout)
+            .heartbeat(Message::text("heartbeat"))
+    };
+    let set = |change: fn(&mut Config)| {
+        let mut config = base();
+        change(&mut config);
+        config
+    };
+    vec![
+        ("defaults", base(), Works),
+        ("connect_timeout None", base().connect_timeout(None), Works),
+        (
+            "connect_timeout 0",
+            base().connect_timeout(zero),
+            Refused("connect_timeout"),
+        ),
+        ("connect_timeout MAX", base().connect_timeout(max), Works),
+        ("close_timeout 0", base().close_timeout(zero), Works),
+        ("close_timeout MAX", base().close_timeout(max), Works),
+        (
+            "ping_interval 0",
+            beat(zero, GENEROUS),
+            Refused("ping_interval"),
+        ),
+        ("ping_interval 1ms", beat(ms, GENEROUS), Works),
+        ("ping_interval MAX", beat(max, GENEROUS), Works),
+        (
+            "pong_timeout 0",
+            beat(GENEROUS, zero),
+            Refused("pong_timeout"),
+        ),
+        (
+            "pong_timeout 0 without pings",
+            set(|c| c.pong_timeout = Duration::ZERO),
+            Works,
+        ),
+        ("pong_timeout MAX", beat(ms, max), Works),
+        (
+            "idle_timeout 0",
+            base().idle_timeout(zero),
+            Refused("idle_timeout"),
+        ),
+        ("idle_timeout 1ms", base().idle_timeout(ms), Works),
+        ("idle_timeout MAX", base().idle_timeout(max), Works),
+        ("send_queue 0", set(|c| c.send_queue = 0), Works),
+        ("send_queue MAX", base().send_queue(usize::MAX), Works),
+        ("receive_queue 0", set(|c| c.receive_queue = 0), Works),
+        ("receive_queue MAX", base().receive_queue(usize::MAX), Works),
+        (
+            "receive_queue_bytes 0",
+            base().receive_queue_bytes(0),
+            Works,
+        ),
+        (
+            "receive_queue_bytes MAX",
+            base().receive_queue_bytes(usize::MAX),
+            Works,
+        ),
+        (
+            "buffered_amount_high_water 0",
+            base().buffered_amount_high_water(0),
+            Works,
+        ),
+        (
+            "buffered_amount_high_water MAX",
+            base().buffered_amount_high_water(usize::MAX),
+            Works,
+        ),
+        (
+            "max_message_size 0",
+            base().max_message_size(0),
+            Refused("max_message_size"),
+        ),
+        // Smaller than the peer's Close frame: the close handshake must still complete.
+        ("max_message_size 1", base().max_message_size(1), Works),
+        (
+            "max_message_size MAX",
+            base().max_message_size(usize::MAX),
+            Works,
+        ),
+        (
+            "max_message_size None",
+            base().max_message_size(None),
+            Works,
+        ),
+    ]
+}
+
+case! {
+    async fn every_setting_at_its_extremes_works_or_is_refused_clearly(peer) {
+        for (i, (name, config, expect)) in settings_at_their_extremes().into_iter().enumerate() {
+            let url = peer.url("/echo");
+            let mut client = match (Client::connect(&url, config).await, expect) {
+                (Ok(client), Expect::Works) => client,
+                (Err(error @ Error::InvalidConfig { setting, .. }), Expect::Refused(refused)) => {
+                    assert_eq!(setting, refused, "{name}");
+                    assert!(error.to_string().contains(refused), "{name}: {error}");
+                    continue;
+                }
+                (other, _) => panic!("{name}: expected {expect:?}, got {:?}", other.map(|_| ())),
+            };
+            client.send(Message::text("x")).await.unwrap();
+            loop {
+                match client.recv().await {
+                    Some(Ok(message)) if message.as_text() == Some("heartbeat") => {}
+                    Some(Ok(message)) => {
+                        assert_eq!(message.as_text(), Some("x"), "{name}");
+                        break;
+                    }
+                    other => panic!("{name}: expected the echo, got {other:?}"),
+                }
+            }
+            // Half of them close with a timeout of Duration::MAX: the echo server answers at
+            // once, so nothing waits for it.
+            let outcome = if i % 2 == 0 {
+                client.shutdown(GENEROUS).await
+            } else {
+                client.close(frame(1000, ""), Duration::MAX).await.unwrap()
+            };
+            assert_eq!(outcome, Shutdown::Clean(frame(1000, "")), "{name}");
+        }
     }
 }
 

@@ -159,46 +159,6 @@ async fn settings_the_browser_cannot_honour_are_refused_and_say_what_to_do() {
 }
 
 #[wasm_bindgen_test]
-async fn invalid_subprotocol_names_are_refused_before_the_browser() {
-    let peer = &Peer::start().await;
-    let cases: [(&[&str], &str); 6] = [
-        (&["has space"], "not a valid subprotocol name"),
-        (&[""], "not a valid subprotocol name"),
-        (&["a,b"], "not a valid subprotocol name"),
-        (&["chat/v1"], "not a valid subprotocol name"),
-        (&["caf\u{e9}"], "not a valid subprotocol name"),
-        (&["chat", "other", "chat"], "offered twice"),
-    ];
-    for (protocols, problem) in cases {
-        let id = unique_id("protocol");
-        let config = protocols
-            .iter()
-            .fold(Config::default(), |config, p| config.protocol(*p));
-        let result = Client::connect(&peer.url(&format!("/echo?id={id}")), config).await;
-        match result {
-            // The browser would throw a `SyntaxError`, which reads as a bad URL.
-            Err(error @ Error::InvalidHeader { .. }) => {
-                let text = error.to_string();
-                assert!(text.contains("Sec-WebSocket-Protocol"), "{text}");
-                assert!(text.contains(problem), "{protocols:?}: {text}");
-            }
-            other => panic!("{protocols:?}: expected InvalidHeader, got {other:?}"),
-        }
-        assert!(
-            peer.report(&id).await.id.is_empty(),
-            "{protocols:?}: it connected"
-        );
-    }
-    // Every token character is accepted, by the check and by the browser.
-    let token = "a!#$%&'*+-.^_`|~z";
-    let query = String::from(js_sys::encode_uri_component(token));
-    let path = format!("/echo?protocol={query}");
-    let client = connect_with(peer, &path, Config::default().protocol(token)).await;
-    assert_eq!(client.protocol(), Some(token));
-    assert!(client.shutdown(GENEROUS).await.is_clean());
-}
-
-#[wasm_bindgen_test]
 async fn refused_upgrade_is_a_connect_error_that_says_the_browser_does_not_tell_why() {
     let peer = &Peer::start().await;
     match Client::connect(&peer.url("/refuse?status=403"), Config::default()).await {

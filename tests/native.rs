@@ -265,6 +265,44 @@ async fn invalid_root_certificate_is_a_clear_error() {
     }
 }
 
+/// Whether `error` or one of its causes is a `T`.
+fn caused_by<T: std::error::Error + 'static>(error: &Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = cause {
+        if error.is::<T>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
+#[tokio::test]
+async fn tls_set_up_errors_keep_their_cause_in_the_source_chain() {
+    let url = "wss://localhost:1/";
+    let bad_pem = "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n";
+    let config = Config::default().root_certificate_pem(bad_pem);
+    match Client::connect(url, config).await {
+        Err(error @ Error::Connect { .. }) => {
+            assert!(
+                caused_by::<rustls::pki_types::pem::Error>(&error),
+                "{error:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Valid PEM, but not a certificate rustls accepts as a root.
+    let not_a_certificate = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    let config = Config::default().root_certificate_pem(not_a_certificate);
+    match Client::connect(url, config).await {
+        Err(error @ Error::Connect { .. }) => {
+            assert!(error.to_string().contains("rejected"), "{error}");
+            assert!(caused_by::<rustls::Error>(&error), "{error:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 /// A peer that breaks the protocol right after some messages: the messages are delivered,
 /// the replies the application sends to them still go out, then the connection is failed
 /// with 1002. (Autobahn 3.2, 4.1.3, 5.15: "echo, then fail".)

@@ -20,7 +20,7 @@ use super::driver::{Driver, Socket};
 use super::inbox::Inbox;
 use super::liveness::Liveness;
 use crate::backend::Opened;
-use crate::{Config, Error};
+use crate::{BoxError, Config, Error};
 
 /// Connects, performs the upgrade and starts the connection's task.
 pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, Error> {
@@ -29,7 +29,8 @@ pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, E
         config.receive_queue,
         config.receive_queue_bytes,
     )));
-    let (queue, outgoing) = mpsc::channel(config.send_queue.max(1));
+    // tokio refuses (panics on) more than `usize::MAX >> 3`; no queue gets that long.
+    let (queue, outgoing) = mpsc::channel(config.send_queue.clamp(1, usize::MAX >> 3));
     let driver = Driver::new(
         socket,
         Arc::clone(&conn),
@@ -49,6 +50,7 @@ pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, E
 /// Connects and performs the upgrade. Returns the socket and the subprotocol chosen.
 async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>), Error> {
     crate::url::check_websocket_url(url)?;
+    config.check()?;
     if tokio::runtime::Handle::try_current().is_err() {
         return Err(Error::Environment(
             "the native backend of wsclient must run inside a tokio runtime",
@@ -66,7 +68,7 @@ async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>),
         Some(timeout) => tokio::time::timeout(timeout, handshake)
             .await
             .map_err(|_| Error::ConnectTimeout {
-                url: url.to_owned(),
+                url: crate::url::for_display(url),
                 timeout,
             })?,
         None => handshake.await,
@@ -82,22 +84,26 @@ fn websocket_config(config: &Config) -> WebSocketConfig {
     let write_buffer = config.buffered_amount_high_water.min(usize::MAX - 1);
     WebSocketConfig::default()
         .max_message_size(config.max_message_size)
-        .max_frame_size(config.max_message_size)
+        // A frame may be as large as a message, and never smaller than the largest control
+        // frame: the peer's Close (with its code and reason) must always get through.
+        .max_frame_size(config.max_message_size.map(|max| max.max(125)))
         .write_buffer_size(write_buffer)
 }
 
+/// The upgrade request; the subprotocols have passed `Config::check`.
 fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
-    let mut request = url
+    let mut request = super::host::wire_url(url)?
+        .as_ref()
         .into_client_request()
         .map_err(|error| Error::InvalidUrl {
-            url: url.to_owned(),
-            problem: error.to_string(),
+            url: crate::url::for_display(url),
+            problem: error.to_string().into(),
         })?;
     let headers = request.headers_mut();
     for (name, value) in &config.headers {
         let invalid = |problem: &str| Error::InvalidHeader {
-            name: name.clone(),
-            problem: problem.to_owned(),
+            name: name.as_str().into(),
+            problem: problem.into(),
         };
         let header_name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| invalid("not a valid HTTP header name"))?;
@@ -106,20 +112,6 @@ fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
         headers.append(header_name, header_value);
     }
     if !config.protocols.is_empty() {
-        for protocol in &config.protocols {
-            let is_token = !protocol.is_empty()
-                && protocol
-                    .bytes()
-                    .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
-            if !is_token {
-                return Err(Error::InvalidHeader {
-                    name: "Sec-WebSocket-Protocol".into(),
-                    problem: format!(
-                        "`{protocol}` is not a valid subprotocol name (an HTTP token)"
-                    ),
-                });
-            }
-        }
         let value = HeaderValue::from_str(&config.protocols.join(", ")).map_err(|_| {
             Error::InvalidHeader {
                 name: "Sec-WebSocket-Protocol".into(),
@@ -147,18 +139,19 @@ fn tls_connector(url: &str, config: &Config) -> Result<Option<Connector>, Error>
     if !secure {
         return Ok(None);
     }
-    let tls_error = |problem: String| Error::Connect {
-        url: url.to_owned(),
-        problem,
-        source: None,
+    let tls_error = |problem: &str, source: BoxError| Error::Connect {
+        url: crate::url::for_display(url),
+        problem: problem.into(),
+        source: Some(source),
     };
+    let set_up_failed =
+        |error: &rustls::Error| tls_error("TLS could not be set up", Box::new(error.clone()));
     let build = |roots: rustls::RootCertStore| {
         rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .map(|builder| Arc::new(builder.with_root_certificates(roots).with_no_client_auth()))
-        .map_err(|e| format!("TLS could not be set up: {e}"))
     };
     let webpki_roots = || {
         let mut roots = rustls::RootCertStore::empty();
@@ -169,24 +162,27 @@ fn tls_connector(url: &str, config: &Config) -> Result<Option<Connector>, Error>
     if config.root_certificates_pem.is_empty() {
         // The same for every connection, built once (which also lets rustls resume TLS
         // sessions across connections, as when reconnecting).
-        static DEFAULT: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
+        static DEFAULT: OnceLock<Result<Arc<rustls::ClientConfig>, rustls::Error>> =
+            OnceLock::new();
         let tls = DEFAULT
             .get_or_init(|| build(webpki_roots()))
             .clone()
-            .map_err(tls_error)?;
+            .map_err(|error| set_up_failed(&error))?;
         return Ok(Some(Connector::Rustls(tls)));
     }
     let mut roots = webpki_roots();
     for pem in &config.root_certificates_pem {
         for certificate in CertificateDer::pem_slice_iter(pem) {
-            let certificate = certificate
-                .map_err(|e| tls_error(format!("a root certificate is not valid PEM: {e}")))?;
+            let certificate = certificate.map_err(|error| {
+                tls_error("a root certificate is not valid PEM", Box::new(error))
+            })?;
             roots
                 .add(certificate)
-                .map_err(|e| tls_error(format!("a root certificate was rejected: {e}")))?;
+                .map_err(|error| tls_error("a root certificate was rejected", Box::new(error)))?;
         }
     }
-    Ok(Some(Connector::Rustls(build(roots).map_err(tls_error)?)))
+    let tls = build(roots).map_err(|error| set_up_failed(&error))?;
+    Ok(Some(Connector::Rustls(tls)))
 }
 
 fn chosen_protocol(response: &Response) -> Option<String> {
@@ -198,9 +194,10 @@ fn chosen_protocol(response: &Response) -> Option<String> {
 }
 
 fn connect_error(url: &str, error: WsError) -> Error {
+    let url = crate::url::for_display(url);
     let connect = |problem: String, error: WsError| Error::Connect {
-        url: url.to_owned(),
-        problem,
+        url: url.clone(),
+        problem: problem.into(),
         source: Some(Box::new(error)),
     };
     match error {
@@ -209,23 +206,20 @@ fn connect_error(url: &str, error: WsError) -> Error {
             let body = response
                 .into_body()
                 .and_then(|body| String::from_utf8(body).ok())
-                .filter(|body| !body.is_empty());
-            Error::UpgradeRefused {
-                url: url.to_owned(),
-                status,
-                body,
-            }
+                .filter(|body| !body.is_empty())
+                .map(String::into_boxed_str);
+            Error::UpgradeRefused { url, status, body }
         }
-        WsError::Url(UrlError::UnableToConnect(_)) | WsError::Io(_) => {
-            let problem = match &error {
-                WsError::Io(io) => describe_io(io),
-                _ => "the host could not be reached".to_owned(),
-            };
-            connect(problem, error)
-        }
+        // Its only content is the URL, which would be quoted whole: no source then.
+        WsError::Url(UrlError::UnableToConnect(_)) => Error::Connect {
+            url,
+            problem: "the host could not be reached".into(),
+            source: None,
+        },
+        WsError::Io(io) => connect(describe_io(&io), WsError::Io(io)),
         WsError::Url(problem) => Error::InvalidUrl {
-            url: url.to_owned(),
-            problem: problem.to_string(),
+            url,
+            problem: problem.to_string().into(),
         },
         WsError::Tls(_) => connect("the TLS handshake failed".into(), error),
         WsError::Protocol(_) => connect(

@@ -6,12 +6,13 @@
 //! connection does: after the closing handshake, a timeout, an error, or `close_now`.
 //!
 //! Layering, with no cycle: `connect` → `driver` → `conn` and `liveness` → `inbox`,
-//! `timer`, `convert`.
+//! `timer`, `convert`; `connect` → `host` (the URL as it is sent).
 
 mod conn;
 mod connect;
 mod convert;
 mod driver;
+mod host;
 mod inbox;
 mod liveness;
 mod timer;

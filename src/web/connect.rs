@@ -23,8 +23,8 @@ const FAILED_BEFORE_OPEN: &str = "the browser reported a failure before the conn
 /// Opens a connection and waits for `open`.
 pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, Error> {
     crate::url::check_websocket_url(url)?;
+    config.check()?;
     check_supported(config)?;
-    check_protocols(&config.protocols)?;
     let conn = Conn::new(new_websocket(url, &config.protocols)?, config);
 
     let mut timer = config
@@ -56,15 +56,15 @@ pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, E
         Ok(false) => {
             conn.abandon();
             Err(Error::Connect {
-                url: url.to_owned(),
-                problem: FAILED_BEFORE_OPEN.to_owned(),
+                url: crate::url::for_display(url),
+                problem: FAILED_BEFORE_OPEN.into(),
                 source: None,
             })
         }
         Err(timeout) => {
             conn.abandon();
             Err(Error::ConnectTimeout {
-                url: url.to_owned(),
+                url: crate::url::for_display(url),
                 timeout,
             })
         }
@@ -92,32 +92,6 @@ fn check_supported(config: &Config) -> Result<(), Error> {
     Ok(())
 }
 
-/// The browser throws a `SyntaxError` for these, which would read as a bad URL; report
-/// them as the header they go into, as natively.
-fn check_protocols(protocols: &[String]) -> Result<(), Error> {
-    let invalid = |problem: String| Error::InvalidHeader {
-        name: "Sec-WebSocket-Protocol".into(),
-        problem,
-    };
-    for (i, protocol) in protocols.iter().enumerate() {
-        let is_token = !protocol.is_empty()
-            && protocol
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
-        if !is_token {
-            return Err(invalid(format!(
-                "`{protocol}` is not a valid subprotocol name (an HTTP token)"
-            )));
-        }
-        if protocols[..i].contains(protocol) {
-            return Err(invalid(format!(
-                "`{protocol}` is offered twice, which browsers refuse"
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// Calls the `WebSocket` constructor, which parses the URL and starts connecting.
 fn new_websocket(url: &str, protocols: &[String]) -> Result<WebSocket, Error> {
     let created = if protocols.is_empty() {
@@ -128,15 +102,16 @@ fn new_websocket(url: &str, protocols: &[String]) -> Result<WebSocket, Error> {
     };
     created.map_err(|thrown| {
         let thrown = JsError::from_js(&thrown);
+        // Not the browser's message: it quotes the URL whole, password and all.
         if thrown.name() == Some("SyntaxError") {
             Error::InvalidUrl {
-                url: url.to_owned(),
-                problem: format!("the browser rejected it: {}", thrown.message()),
+                url: crate::url::for_display(url),
+                problem: "the browser's URL parser rejected it".into(),
             }
         } else {
             Error::Connect {
-                url: url.to_owned(),
-                problem: "the browser refused to open the connection".to_owned(),
+                url: crate::url::for_display(url),
+                problem: "the browser refused to open the connection".into(),
                 source: Some(Box::new(thrown)),
             }
         }

@@ -91,11 +91,6 @@ impl JsError {
     pub(super) fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
-
-    /// The exception's message.
-    pub(super) fn message(&self) -> &str {
-        &self.message
-    }
 }
 
 impl fmt::Display for JsError {
