@@ -41,10 +41,12 @@ pub(crate) trait Backend: Clone + MaybeSend + 'static {
     /// The close codes `close` may send on this target.
     const CLOSE_CODES: CloseCodeRule;
 
-    /// Connects and waits until the connection is open.
+    /// Connects and waits until the connection is open. `span` is the connection's
+    /// `websocket` span, for what the backend logs while the connection lives.
     fn open(
         url: &str,
         config: &Config,
+        span: &tracing::Span,
     ) -> impl Future<Output = Result<Opened<Self>, Error>> + MaybeSend;
 
     /// Sends `message` through `slot`; resolves once the backend has accepted it, or with

@@ -168,7 +168,12 @@ pub enum Error {
 
     /// `Sink::poll_close` ended without a completed closing handshake: the peer did not
     /// answer in time, or the connection broke. Carries the outcome.
-    #[error("the closing handshake did not complete: {0}")]
+    // Written without the peer's reason (which this outcome never has): `Shutdown`'s
+    // `Display` would bring `CloseFrame`'s quoting, about 4 KB of wasm.
+    #[error(
+        "the closing handshake did not complete: {}",
+        crate::outcome::WithoutReason(.0)
+    )]
     CloseIncomplete(Box<crate::Shutdown>),
 }
 

@@ -8,6 +8,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use crate::Shutdown;
 use crate::backend::{Backend, Conn};
@@ -41,9 +42,15 @@ impl Outcome {
         self.state.lock().decided.is_some()
     }
 
-    /// Notes that a close was requested, for the log of the outcome (the first request
-    /// counts).
-    pub(crate) fn close_requested(&self) {
+    /// Logs a close request in the connection's `span`, and notes the time of the first
+    /// for the log of the outcome.
+    pub(crate) fn close_requested(&self, span: &tracing::Span, code: u16, timeout: Duration) {
+        tracing::debug!(
+            parent: span,
+            code,
+            timeout_ms = crate::clock::millis(timeout),
+            "close requested"
+        );
         let mut state = self.state.lock();
         if state.decided.is_none() && state.close_requested_at.is_none() {
             state.close_requested_at = Some(crate::clock::now_ms());
@@ -127,7 +134,7 @@ fn log_closed(outcome: &Shutdown, close_took_ms: Option<u64>) {
 /// `Shutdown`'s `Display` without a clean close's reason, which the `websocket closed` event
 /// carries as a field of its own. Written out: calling `Shutdown`'s `Display` would keep
 /// `CloseFrame`'s reachable.
-struct WithoutReason<'a>(&'a Shutdown);
+pub(crate) struct WithoutReason<'a>(pub(crate) &'a Shutdown);
 
 impl std::fmt::Display for WithoutReason<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -19,8 +19,6 @@ use crate::{CloseFrame, Error, MaybeSend, Message, Shutdown, WsSender};
 /// bounded by [`Config::close_timeout`](crate::Config::close_timeout).
 pub struct Sender {
     conn: Conn,
-    /// The connection's `websocket` span, for the events logged here.
-    span: tracing::Span,
     slot: <Conn as Backend>::SendSlot,
     close_timeout: Duration,
     /// The handshake started by `Sink::poll_close`.
@@ -30,13 +28,11 @@ pub struct Sender {
 impl Sender {
     pub(crate) fn new(
         conn: Conn,
-        span: tracing::Span,
         slot: <Conn as Backend>::SendSlot,
         close_timeout: Duration,
     ) -> Self {
         Self {
             conn,
-            span,
             slot,
             close_timeout,
             closing: None,
@@ -49,10 +45,6 @@ impl Sender {
 
     pub(crate) fn close_timeout(&self) -> Duration {
         self.close_timeout
-    }
-
-    pub(crate) fn span(&self) -> &tracing::Span {
-        &self.span
     }
 
     /// Sends a message. Resolves when the message is accepted: queued natively (waiting
@@ -99,36 +91,14 @@ impl Sender {
     /// Starts the closing handshake (unless the connection already ended) and returns the
     /// wait for its outcome.
     fn handshake(&self, frame: CloseFrame, timeout: Duration) -> WaitOutcome {
-        request_close(&self.conn, &self.span, frame, timeout);
+        self.conn.request_close(frame, timeout);
         WaitOutcome::new(self.conn.clone())
     }
 }
 
-/// Asks for the closing handshake, and logs it in the connection's span.
-pub(crate) fn request_close(
-    conn: &Conn,
-    span: &tracing::Span,
-    frame: CloseFrame,
-    timeout: Duration,
-) {
-    tracing::debug!(
-        parent: span,
-        code = frame.code.as_u16(),
-        timeout_ms = crate::clock::millis(timeout),
-        "close requested"
-    );
-    conn.outcome().close_requested();
-    conn.request_close(frame, timeout);
-}
-
 impl Clone for Sender {
     fn clone(&self) -> Self {
-        Self::new(
-            self.conn.clone(),
-            self.span.clone(),
-            self.slot.clone(),
-            self.close_timeout,
-        )
+        Self::new(self.conn.clone(), self.slot.clone(), self.close_timeout)
     }
 }
 

@@ -35,10 +35,12 @@ pub(crate) struct Conn {
     task: AtomicWaker,
     pub(super) outcome: Outcome,
     pub(super) inbox: Inbox,
+    /// The connection's `websocket` span.
+    pub(super) span: tracing::Span,
 }
 
 impl Conn {
-    pub(super) fn new(inbox: Inbox) -> Self {
+    pub(super) fn new(inbox: Inbox, span: tracing::Span) -> Self {
         Self {
             closing: AtomicBool::new(false),
             requests_changed: AtomicBool::new(false),
@@ -46,6 +48,7 @@ impl Conn {
             task: AtomicWaker::new(),
             outcome: Outcome::default(),
             inbox,
+            span,
         }
     }
 

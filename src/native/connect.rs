@@ -23,12 +23,14 @@ use crate::backend::Opened;
 use crate::{BoxError, Config, Error};
 
 /// Connects, performs the upgrade and starts the connection's task.
-pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, Error> {
+pub(super) async fn open(
+    url: &str,
+    config: &Config,
+    span: &tracing::Span,
+) -> Result<Opened<Handle>, Error> {
     let (socket, protocol) = upgrade(url, config).await?;
-    let conn = Arc::new(Conn::new(Inbox::new(
-        config.receive_queue,
-        config.receive_queue_bytes,
-    )));
+    let inbox = Inbox::new(config.receive_queue, config.receive_queue_bytes);
+    let conn = Arc::new(Conn::new(inbox, span.clone()));
     // tokio refuses (panics on) more than `usize::MAX >> 3`; no queue gets that long.
     let (queue, outgoing) = mpsc::channel(config.send_queue.clamp(1, usize::MAX >> 3));
     let driver = Driver::new(
@@ -38,8 +40,7 @@ pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, E
         Liveness::new(config),
         config.close_timeout,
     );
-    // In the connection's `websocket` span, which `connect` entered.
-    tokio::spawn(driver.instrument(tracing::Span::current()));
+    tokio::spawn(driver.instrument(span.clone()));
     Ok(Opened {
         conn,
         slot: PollSender::new(queue),

@@ -39,8 +39,12 @@ impl Backend for Handle {
 
     const CLOSE_CODES: CloseCodeRule = CloseCodeRule::RFC_6455;
 
-    fn open(url: &str, config: &Config) -> impl Future<Output = Result<Opened<Self>, Error>> {
-        connect::open(url, config)
+    fn open(
+        url: &str,
+        config: &Config,
+        span: &tracing::Span,
+    ) -> impl Future<Output = Result<Opened<Self>, Error>> {
+        connect::open(url, config, span)
     }
 
     async fn send(&self, slot: &Self::SendSlot, message: Message) -> Result<(), Error> {
@@ -87,6 +91,8 @@ impl Backend for Handle {
 
     fn request_close(&self, frame: CloseFrame, timeout: Duration) {
         if !self.outcome.is_decided() {
+            let code = frame.code.as_u16();
+            self.outcome.close_requested(&self.span, code, timeout);
             Conn::request_close(self, frame, timer::from_now(timeout));
         }
     }

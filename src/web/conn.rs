@@ -96,7 +96,7 @@ impl Phase {
 
 impl Conn {
     /// Takes over `ws` (not yet open) and attaches the handlers.
-    pub(super) fn new(ws: WebSocket, config: &Config) -> Rc<Self> {
+    pub(super) fn new(ws: WebSocket, config: &Config, span: &tracing::Span) -> Rc<Self> {
         let conn = Rc::new_cyclic(|me: &std::rc::Weak<Self>| {
             let listener: WeakListener = me.clone();
             Self {
@@ -110,8 +110,7 @@ impl Conn {
                 }),
                 outcome: Outcome::default(),
                 listener,
-                // `connect` entered it.
-                span: tracing::Span::current(),
+                span: span.clone(),
                 high_water: config.buffered_amount_high_water,
                 send_queue: config.send_queue.max(1),
                 max_message_size: config.max_message_size,
@@ -342,6 +341,11 @@ impl Conn {
     }
 
     // --- closing ---
+
+    /// The connection's `websocket` span.
+    pub(super) fn span(&self) -> &tracing::Span {
+        &self.span
+    }
 
     /// `true` once a close was requested or the connection ended.
     pub(super) fn is_closing(&self) -> bool {

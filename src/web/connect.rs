@@ -21,11 +21,15 @@ const FAILED_BEFORE_OPEN: &str = "the browser reported a failure before the conn
      (refused, unreachable, or the upgrade was rejected; browsers do not say which)";
 
 /// Opens a connection and waits for `open`.
-pub(super) async fn open(url: &str, config: &Config) -> Result<Opened<Handle>, Error> {
+pub(super) async fn open(
+    url: &str,
+    config: &Config,
+    span: &tracing::Span,
+) -> Result<Opened<Handle>, Error> {
     crate::url::check_websocket_url(url)?;
     config.check()?;
     check_supported(config)?;
-    let conn = Conn::new(new_websocket(url, &config.protocols)?, config);
+    let conn = Conn::new(new_websocket(url, &config.protocols)?, config, span);
 
     let mut timer = config
         .connect_timeout

@@ -62,8 +62,12 @@ impl Backend for Handle {
 
     const CLOSE_CODES: CloseCodeRule = CloseCodeRule::BROWSER;
 
-    fn open(url: &str, config: &Config) -> impl Future<Output = Result<Opened<Self>, Error>> {
-        connect::open(url, config)
+    fn open(
+        url: &str,
+        config: &Config,
+        span: &tracing::Span,
+    ) -> impl Future<Output = Result<Opened<Self>, Error>> {
+        connect::open(url, config, span)
     }
 
     /// A turn of its own (the sender's place is the sink's), released once the browser
@@ -110,6 +114,10 @@ impl Backend for Handle {
     }
 
     fn request_close(&self, frame: CloseFrame, timeout: Duration) {
+        if !self.outcome.is_decided() {
+            let code = frame.code.as_u16();
+            self.outcome.close_requested(self.span(), code, timeout);
+        }
         Conn::request_close(self, &frame, timeout);
     }
 
