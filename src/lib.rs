@@ -97,7 +97,7 @@
 //!   paused: past [`Config::receive_queue`] or [`Config::receive_queue_bytes`] the
 //!   connection fails with [`Error::ReceiveQueueFull`] (natively reading pauses instead).
 //! - Handles are not `Send` (JavaScript values live on one thread); see [`MaybeSend`].
-//! - **Size.** A minimal client is about 32 KB of gzipped wasm (gloo-net's: 20 KB; see
+//! - **Size.** A minimal client is about 35 KB of gzipped wasm (gloo-net's: 20 KB; see
 //!   BENCHMARKS.md); tracing's `release_max_level_off` feature takes the logs out of it
 //!   (see [Logs](#logs)).
 //!
@@ -121,7 +121,7 @@
 //!
 //! An application that wants none of it, or not in release builds, enables tracing's
 //! `max_level_off` or `release_max_level_off` feature: the events are then compiled out
-//! (about 2 KB of gzipped wasm).
+//! (about 3 KB of gzipped wasm).
 
 #![deny(missing_docs, missing_debug_implementations)]
 #![deny(unsafe_code)]
