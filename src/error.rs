@@ -36,6 +36,9 @@ pub enum Error {
         url: Box<String>,
         /// What is wrong with it.
         problem: Box<str>,
+        /// The URL parser's own error, natively, when it found the problem.
+        #[source]
+        source: Option<BoxError>,
     },
 
     /// The server could not be reached: the host name did not resolve, the connection was
@@ -276,6 +279,7 @@ mod tests {
         let err = Error::InvalidUrl {
             url: crate::url::for_display("htp://x"),
             problem: "the scheme must be ws or wss".into(),
+            source: None,
         };
         assert_eq!(
             err.to_string(),

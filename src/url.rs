@@ -69,6 +69,7 @@ pub(crate) fn check_websocket_url(url: &str) -> Result<(), Error> {
     let invalid = |problem: &str| Error::InvalidUrl {
         url: for_display(url),
         problem: problem.into(),
+        source: None,
     };
     let bytes = url.as_bytes();
     let Some((start, end)) = authority(bytes) else {

@@ -99,6 +99,7 @@ fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
         .map_err(|error| Error::InvalidUrl {
             url: crate::url::for_display(url),
             problem: error.to_string().into(),
+            source: Some(Box::new(error)),
         })?;
     let headers = request.headers_mut();
     for (name, value) in &config.headers {
@@ -221,6 +222,7 @@ fn connect_error(url: &str, error: WsError) -> Error {
         WsError::Url(problem) => Error::InvalidUrl {
             url,
             problem: problem.to_string().into(),
+            source: Some(Box::new(problem)),
         },
         WsError::Tls(_) => connect("the TLS handshake failed".into(), error),
         WsError::Protocol(_) => connect(

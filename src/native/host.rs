@@ -31,10 +31,11 @@ pub(super) fn wire_url(url: &str) -> Result<Cow<'_, str>, Error> {
     let host = if host.is_ascii() {
         Cow::Borrowed(host)
     } else {
-        idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL).map_err(|_| {
+        idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL).map_err(|error| {
             Error::InvalidUrl {
                 url: crate::url::for_display(url),
                 problem: "the host is not a valid internationalized domain name".into(),
+                source: Some(Box::new(error)),
             }
         })?
     };
@@ -81,9 +82,12 @@ mod tests {
     #[test]
     fn invalid_international_names_are_invalid_urls() {
         let result = wire_url("ws://a\u{fffd}b.example/");
-        assert!(
-            matches!(result, Err(Error::InvalidUrl { .. })),
-            "{result:?}"
-        );
+        match result {
+            // The IDNA error is the cause.
+            Err(error @ Error::InvalidUrl { .. }) => {
+                assert!(std::error::Error::source(&error).is_some(), "{error:?}");
+            }
+            other => panic!("expected InvalidUrl, got {other:?}"),
+        }
     }
 }

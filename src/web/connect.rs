@@ -111,6 +111,7 @@ fn new_websocket(url: &str, protocols: &[String]) -> Result<WebSocket, Error> {
             Error::InvalidUrl {
                 url: crate::url::for_display(url),
                 problem: "the browser's URL parser rejected it".into(),
+                source: None,
             }
         } else {
             Error::Connect {
