@@ -41,7 +41,8 @@ pub(crate) trait Backend: Clone + MaybeSend + 'static {
     /// The close codes `close` may send on this target.
     const CLOSE_CODES: CloseCodeRule;
 
-    /// Connects and waits until the connection is open. `span` is the connection's
+    /// Connects and waits until the connection is open. The front has checked the URL and
+    /// the settings common to both targets (`check_websocket_url`, `Config::check`). `span` is the connection's
     /// `websocket` span, for what the backend logs while the connection lives.
     fn open(
         url: &str,
@@ -83,6 +84,9 @@ pub(crate) trait Backend: Clone + MaybeSend + 'static {
 
     /// How the connection ended, once it has.
     fn outcome(&self) -> &Outcome;
+
+    /// The connection's `websocket` span, which `connect` made.
+    fn span(&self) -> &tracing::Span;
 
     /// Starts the closing handshake with `frame` (already checked), to give up after
     /// `timeout`. The Close is sent once; a later request can only bring the deadline

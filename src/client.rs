@@ -56,7 +56,12 @@ impl Client {
         tracing::debug!(parent: &span, "connecting");
         // The span is named as each event's parent rather than entered around the future:
         // `Instrumented` costs 1.6 KB of wasm.
-        let opened = Conn::open(url, &config, &span).await;
+        // The checks both targets make, then the backend's connect.
+        let checked = crate::url::check_websocket_url(url).and_then(|()| config.check());
+        let opened = match checked {
+            Ok(()) => Conn::open(url, &config, &span).await,
+            Err(error) => Err(error),
+        };
         let Opened {
             conn,
             slot,
@@ -134,7 +139,8 @@ impl Drop for Client {
         if !conn.outcome().is_decided() {
             // A shutdown already under way keeps its own deadline, however long.
             if !conn.is_closing() {
-                conn.request_close(CloseFrame::normal(), self.sender.close_timeout());
+                let timeout = self.sender.close_timeout();
+                crate::sender::request_close(conn, CloseFrame::normal(), timeout);
             }
             conn.keep_until_decided();
         }

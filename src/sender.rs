@@ -91,9 +91,19 @@ impl Sender {
     /// Starts the closing handshake (unless the connection already ended) and returns the
     /// wait for its outcome.
     fn handshake(&self, frame: CloseFrame, timeout: Duration) -> WaitOutcome {
-        self.conn.request_close(frame, timeout);
+        request_close(&self.conn, frame, timeout);
         WaitOutcome::new(self.conn.clone())
     }
+}
+
+/// Asks `conn` for the closing handshake, and logs the request in the connection's span
+/// (unless the connection has ended).
+pub(crate) fn request_close(conn: &Conn, frame: CloseFrame, timeout: Duration) {
+    let outcome = conn.outcome();
+    if !outcome.is_decided() {
+        outcome.close_requested(conn.span(), frame.code.as_u16(), timeout);
+    }
+    conn.request_close(frame, timeout);
 }
 
 impl Clone for Sender {

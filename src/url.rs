@@ -39,7 +39,7 @@ pub(crate) fn for_display(url: &str) -> Box<String> {
 /// Byte searches rather than `split_once("://")` and `split`/`rsplit` on chars: the same
 /// positions (all the delimiters are ASCII), without core's substring searcher (two-way
 /// algorithm) and `str` slicing, whose panic path formats char boundaries.
-fn authority(url: &[u8]) -> Option<(usize, usize)> {
+pub(crate) fn authority(url: &[u8]) -> Option<(usize, usize)> {
     let start = url.windows(3).position(|w| w == b"://")? + 3;
     let len = url
         .get(start..)

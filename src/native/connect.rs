@@ -50,8 +50,6 @@ pub(super) async fn open(
 
 /// Connects and performs the upgrade. Returns the socket and the subprotocol chosen.
 async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>), Error> {
-    crate::url::check_websocket_url(url)?;
-    config.check()?;
     if tokio::runtime::Handle::try_current().is_err() {
         return Err(Error::Environment(
             "the native backend of wsclient must run inside a tokio runtime",

@@ -10,12 +10,14 @@ use crate::Error;
 /// `url` with its host in ASCII and without user info; `url` itself when that is already so.
 /// The URL has passed `check_websocket_url`.
 pub(super) fn wire_url(url: &str) -> Result<Cow<'_, str>, Error> {
-    let Some(start) = url.find("://").map(|at| at + 3) else {
+    let Some((start, end)) = crate::url::authority(url.as_bytes()) else {
         return Ok(Cow::Borrowed(url));
     };
-    let (before, rest) = url.split_at(start);
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
+    // The delimiters are ASCII: `start` and `end` are character boundaries.
+    let (before, authority, path) = match (url.get(..start), url.get(start..end), url.get(end..)) {
+        (Some(before), Some(authority), Some(path)) => (before, authority, path),
+        _ => return Ok(Cow::Borrowed(url)),
+    };
     let (had_user_info, host_port) = match authority.rfind('@') {
         Some(at) => (true, &authority[at + 1..]),
         None => (false, authority),

@@ -89,10 +89,12 @@ impl Backend for Handle {
         &self.outcome
     }
 
+    fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
     fn request_close(&self, frame: CloseFrame, timeout: Duration) {
         if !self.outcome.is_decided() {
-            let code = frame.code.as_u16();
-            self.outcome.close_requested(&self.span, code, timeout);
             Conn::request_close(self, frame, timer::from_now(timeout));
         }
     }

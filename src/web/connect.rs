@@ -26,8 +26,6 @@ pub(super) async fn open(
     config: &Config,
     span: &tracing::Span,
 ) -> Result<Opened<Handle>, Error> {
-    crate::url::check_websocket_url(url)?;
-    config.check()?;
     check_supported(config)?;
     let conn = Conn::new(new_websocket(url, &config.protocols)?, config, span);
 

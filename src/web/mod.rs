@@ -113,11 +113,11 @@ impl Backend for Handle {
         &self.outcome
     }
 
+    fn span(&self) -> &tracing::Span {
+        Conn::span(self)
+    }
+
     fn request_close(&self, frame: CloseFrame, timeout: Duration) {
-        if !self.outcome.is_decided() {
-            let code = frame.code.as_u16();
-            self.outcome.close_requested(self.span(), code, timeout);
-        }
         Conn::request_close(self, &frame, timeout);
     }
 
