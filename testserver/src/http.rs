@@ -1,4 +1,4 @@
-//! Plain HTTP answers: `/health`, `/report`, refusals and errors.
+//! Plain HTTP answers: `/health`, `/report`, `/flaky-report`, refusals and errors.
 //!
 //! Every answer carries `Access-Control-Allow-Origin: *` (browser tests load their page
 //! from another origin) and `Connection: close` (one request per connection).
@@ -72,7 +72,10 @@ pub(crate) async fn send_and_close(stream: &mut TcpStream, resp: &[u8]) {
 
 /// Whether `path` is one of the plain HTTP endpoints served here.
 pub(crate) fn is_endpoint(path: &str) -> bool {
-    matches!(path, "/health" | "/report" | "/reports" | "/closed-port")
+    matches!(
+        path,
+        "/health" | "/report" | "/reports" | "/flaky-report" | "/closed-port"
+    )
 }
 
 /// Answers a plain HTTP request for one of the [`is_endpoint`] paths.
@@ -87,6 +90,7 @@ pub(crate) async fn serve(req: &Request, registry: &Registry) -> Vec<u8> {
         "/health" => response(200, "text/plain", b"ok"),
         "/reports" => json(200, &to_json(&registry.all())),
         "/closed-port" => closed_port(),
+        "/flaky-report" => flaky_report(req, registry),
         _ => report(req, registry).await,
     }
 }
@@ -98,6 +102,17 @@ fn closed_port() -> Vec<u8> {
     match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
         Ok(addr) => json(200, &format!("{{\"port\":{}}}", addr.port())),
         Err(error) => json_error(500, &format!("cannot find a free port: {error}")),
+    }
+}
+
+/// `GET /flaky-report?id=X`: the counts of the `/flaky` scenario X, or 404 with `null`.
+fn flaky_report(req: &Request, registry: &Registry) -> Vec<u8> {
+    let Some(id) = req.query.get("id") else {
+        return json_error(400, "missing id= parameter");
+    };
+    match registry.flaky_report(id) {
+        Some(r) => json(200, &to_json(&r)),
+        None => json(404, "null"),
     }
 }
 

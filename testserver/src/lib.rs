@@ -31,6 +31,22 @@
 //! | `/flood-after-close` | `bytes=N` (1 GiB), `size=B` (64 KiB) | like echo; on the client's Close first sends N bytes of binary messages of B bytes each (as fast as the client reads), then answers Close |
 //! | `/sink` | | counts messages, echoes nothing; answers Ping and Close like echo |
 //! | `/slow-read` | `ms=N` (10) | like sink, sleeps N ms after each message (backpressure) |
+//! | `/flaky` | `id=X` (required), `refuse_first=N` (0), `drops=D` (0), `after_ms=N` (0) or `after_messages=M`, `close_code=C`, `reason=TEXT` (empty), `refuse_ms=W` (0) | stateful per id, for reconnecting clients (below) |
+//!
+//! `/flaky` keeps its state per `id` (counts in `GET /flaky-report?id=X`,
+//! [`TestServer::flaky_report`]); each upgrade request is decided on arrival, under a
+//! lock, by its own parameters (give every attempt the same URL):
+//! - the first N upgrade requests of the id are refused with 503;
+//! - while a server-ended connection (below) of the id is ending, and for W ms
+//!   (`refuse_ms`) after its TCP connection has closed, upgrades are refused with 503;
+//! - otherwise the upgrade is accepted and reports as `X.1`, `X.2`, ... (accept order).
+//!   The first D accepted connections are ended by the server at the trigger
+//!   (`after_ms`/`after_messages` as in `/drop`), echoing until then: dropped with no
+//!   Close frame, or with `close_code=C` closed like `/close-first` (Close(C, TEXT)).
+//!   Later ones behave like `/echo`. A connection the client ends before its trigger
+//!   opens no `refuse_ms` window.
+//!
+//! Without `id` a `/flaky` request gets 400.
 //!
 //! Unknown paths get 404, bad parameters 400 (so a typo fails fast). After closing its
 //! side the server keeps reading for up to 2 s to count what the client still sends
@@ -44,6 +60,8 @@
 //!   (`tcp_closed`, `handshake_done`, `client_close`, `close_sent`) or N ms (default
 //!   5000, at most 60000) pass, then answers with the report as it is
 //! - `GET /reports` → every report as a JSON array
+//! - `GET /flaky-report?id=X` → `{"upgrades":U,"refused":R,"accepted":A}` for the
+//!   `/flaky` scenario X (see [`FlakyReport`]), or 404 with `null`
 //! - `GET /closed-port` → `{"port":N}`, a loopback port nothing listens on (to see a
 //!   connection refused)
 //! - with [`Options::static_dir`] (`--static DIR`), any other `GET` that is not a mode
@@ -85,11 +103,13 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
 pub use frames::MAX_MESSAGE_SIZE;
-pub use report::{ConnectionReport, FIRST_MESSAGES_KEPT, KEPT_TEXT_MAX, SequenceCheck};
+pub use report::{
+    ConnectionReport, FIRST_MESSAGES_KEPT, FlakyReport, KEPT_TEXT_MAX, SequenceCheck,
+};
 
 use handshake::HeadError;
-use modes::Route;
-use report::{ConnectionGuard, Registry, Reporter};
+use modes::{Mode, Route};
+use report::{Admission, ConnectionGuard, Registry, Reporter};
 
 /// Settings for [`TestServer::start_with`].
 #[derive(Debug, Clone, Default)]
@@ -180,6 +200,13 @@ impl TestServer {
     /// What the server has observed so far on the connection with `id=id`.
     pub fn report(&self, id: &str) -> Option<ConnectionReport> {
         self.registry.get(id)
+    }
+
+    /// The counts of the `/flaky` scenario `id=id` (as `GET /flaky-report?id=..`), or
+    /// `None` if no upgrade request used that id. Each accepted connection of the
+    /// scenario has its own [`report`](Self::report) under `"{id}.{n}"` (n from 1).
+    pub fn flaky_report(&self, id: &str) -> Option<FlakyReport> {
+        self.registry.flaky_report(id)
     }
 
     /// Every report kept so far, sorted by id.
@@ -309,7 +336,7 @@ async fn handle_connection(
         .filter(|id| !id.is_empty())
         .map(str::to_owned);
     let mode_name = req.path.trim_start_matches('/');
-    let mode = match route {
+    let (mode, flaky) = match route {
         Route::Refuse(status) => {
             let rep = Reporter::new(Arc::clone(&registry), id, mode_name);
             let body = format!("refused by test server with status {status}");
@@ -330,7 +357,10 @@ async fn handle_connection(
             });
             return;
         }
-        Route::WebSocket(mode) => mode,
+        Route::WebSocket(mode) => (mode, None),
+        // Decided below, once the request is known to be a valid upgrade. Connections
+        // past the first `drops` echo.
+        Route::Flaky(flaky) => (Mode::Echo, Some(flaky)),
     };
     if !wants_ws {
         let msg = format!(
@@ -352,6 +382,24 @@ async fn handle_connection(
             .find(|offered| *offered == wanted),
         (None, None) => None,
     };
+    let (mode, id, server_end) = match flaky {
+        None => (mode, id, None),
+        Some(flaky) => match registry.flaky_admit(&flaky.id, flaky.rules) {
+            Admission::Refuse => {
+                let body = format!("refused by test server (flaky id {})", flaky.id);
+                return http::send_and_close(&mut stream, &http::json_error(503, &body)).await;
+            }
+            Admission::Accept { n, server_ends } => {
+                let conn_id = format!("{}.{n}", flaky.id);
+                if server_ends {
+                    let end = registry.server_end(&flaky.id);
+                    (flaky.server_ended, Some(conn_id), Some(end))
+                } else {
+                    (mode, Some(conn_id), None)
+                }
+            }
+        },
+    };
     let rep = Reporter::new(Arc::clone(&registry), id, mode_name);
     let response = handshake::switching_protocols(key, protocol);
     if stream.write_all(&response).await.is_err() {
@@ -364,5 +412,5 @@ async fn handle_connection(
         return;
     }
     rep.update(|r| r.handshake_done = true);
-    modes::run(stream, buf, mode, rep, guard, verbose).await;
+    modes::run(stream, buf, mode, rep, guard, server_end, verbose).await;
 }

@@ -18,7 +18,8 @@ use crate::frames::{
 };
 use crate::handshake::Query;
 use crate::report::{
-    ConnectionGuard, FIRST_MESSAGES_KEPT, KEPT_TEXT_MAX, Reporter, SequenceTracker,
+    ConnectionGuard, FIRST_MESSAGES_KEPT, FlakyRules, KEPT_TEXT_MAX, Reporter, SequenceTracker,
+    ServerEnd,
 };
 
 /// How long the server waits for the client's Close after sending its own.
@@ -87,10 +88,53 @@ pub(crate) enum Mode {
 pub(crate) enum Route {
     /// Upgrade and run this mode.
     WebSocket(Mode),
+    /// `/flaky`: refuse or upgrade depending on the state of its id.
+    Flaky(Flaky),
     /// Refuse the upgrade with this HTTP status.
     Refuse(u16),
     /// Never answer the upgrade request (`/stall`).
     Stall,
+}
+
+/// The parameters of a `/flaky` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Flaky {
+    /// The scenario's `id=` (required).
+    pub(crate) id: String,
+    pub(crate) rules: FlakyRules,
+    /// How the server ends one of the first `drops` connections: [`Mode::Drop`] (no
+    /// Close frame) or, with `close_code=`, [`Mode::CloseFirst`].
+    pub(crate) server_ended: Mode,
+}
+
+impl Flaky {
+    fn parse(q: &Query) -> Result<Self, String> {
+        let id = q
+            .get("id")
+            .filter(|id| !id.is_empty())
+            .ok_or("/flaky needs an id= parameter (its state is kept per id)")?;
+        let trigger = trigger(q)?;
+        let server_ended = match q.num::<u16>("close_code")? {
+            Some(code) => Mode::CloseFirst {
+                code: Some(code),
+                reason: q.get("reason").unwrap_or_default().to_owned(),
+                trigger,
+            },
+            None => Mode::Drop {
+                trigger,
+                reset: false,
+            },
+        };
+        Ok(Self {
+            id: id.to_owned(),
+            rules: FlakyRules {
+                refuse_first: q.num("refuse_first")?.unwrap_or(0),
+                drops: q.num("drops")?.unwrap_or(0),
+                refuse_for: millis(q, "refuse_ms")?.unwrap_or(Duration::ZERO),
+            },
+            server_ended,
+        })
+    }
 }
 
 fn millis(q: &Query, name: &str) -> Result<Option<Duration>, String> {
@@ -141,6 +185,7 @@ pub(crate) fn route(path: &str, q: &Query) -> Result<Option<Route>, String> {
         "/slow-read" => Mode::SlowRead {
             delay: millis(q, "ms")?.unwrap_or(Duration::from_millis(10)),
         },
+        "/flaky" => return Flaky::parse(q).map(|f| Some(Route::Flaky(f))),
         "/stall" => return Ok(Some(Route::Stall)),
         "/refuse" => {
             let status = q.num::<u16>("status")?.unwrap_or(403);
@@ -249,17 +294,22 @@ struct Conn {
     fin_sent: bool,
     /// Pending actions, sorted by time (ties keep insertion order).
     timers: Vec<(Instant, Action)>,
+    /// `/flaky`: this connection is one the server ends; told when that begins, and
+    /// dropped once the socket is closed.
+    server_end: Option<ServerEnd>,
 }
 
 /// Runs an upgraded connection to its end and records how it ended.
 ///
-/// `rbuf` holds any bytes the client sent right after its request head.
+/// `rbuf` holds any bytes the client sent right after its request head. `server_end`
+/// is set for a `/flaky` connection the server ends at its trigger.
 pub(crate) async fn run(
     stream: TcpStream,
     rbuf: BytesMut,
     mode: Mode,
     rep: Reporter,
     guard: ConnectionGuard,
+    server_end: Option<ServerEnd>,
     verbose: bool,
 ) {
     let mut conn = Conn {
@@ -275,6 +325,7 @@ pub(crate) async fn run(
         close_sent: false,
         fin_sent: false,
         timers: Vec::new(),
+        server_end,
     };
     let end = if conn.mode == Mode::HalfOpen {
         conn.half_open().await
@@ -285,11 +336,14 @@ pub(crate) async fn run(
         stream,
         rep,
         fin_sent,
+        server_end,
         ..
     } = conn;
     // Close the socket and uncount it before reporting `tcp_closed`, so a test that
     // saw `tcp_closed` also sees the connection gone from `connections_open()`.
     drop(stream);
+    // Records the end of a server-ended `/flaky` connection (its `refuse_ms` window).
+    drop(server_end);
     drop(guard);
     rep.update(|r| {
         r.tcp_closed = true;
@@ -436,6 +490,9 @@ impl Conn {
             Step::Continue | Step::Pause(_) => None,
             Step::Fail(e) => Some(End::ProtocolError(e)),
             Step::Drop => {
+                if let Some(end) = &mut self.server_end {
+                    end.begin();
+                }
                 let reset = matches!(self.mode, Mode::Drop { reset: true, .. });
                 if reset {
                     // Nothing to do if it fails: the drop still happens, just as a FIN.
@@ -511,6 +568,9 @@ impl Conn {
                 let Mode::CloseFirst { code, reason, .. } = self.mode.clone() else {
                     return Step::Continue;
                 };
+                if let Some(end) = &mut self.server_end {
+                    end.begin();
+                }
                 self.send_close(code, reason);
                 self.schedule(Instant::now() + CLOSE_ANSWER_TIMEOUT, Action::GiveUp);
                 Step::Continue
@@ -755,6 +815,43 @@ mod tests {
             Ok(Some(Route::WebSocket(Mode::Drop {
                 trigger: Trigger::After(Duration::ZERO),
                 reset: true
+            })))
+        );
+    }
+
+    #[test]
+    fn flaky_routes() {
+        assert!(route_of("/flaky", "drops=1").is_err());
+        assert!(route_of("/flaky", "id=&drops=1").is_err());
+        assert!(route_of("/flaky", "id=f&refuse_first=x").is_err());
+        assert_eq!(
+            route_of("/flaky", "id=f"),
+            Ok(Some(Route::Flaky(Flaky {
+                id: "f".into(),
+                rules: FlakyRules::default(),
+                server_ended: Mode::Drop {
+                    trigger: Trigger::After(Duration::ZERO),
+                    reset: false
+                }
+            })))
+        );
+        assert_eq!(
+            route_of(
+                "/flaky",
+                "id=f&refuse_first=1&drops=2&refuse_ms=300&close_code=4000&reason=bye&after_messages=3"
+            ),
+            Ok(Some(Route::Flaky(Flaky {
+                id: "f".into(),
+                rules: FlakyRules {
+                    refuse_first: 1,
+                    drops: 2,
+                    refuse_for: Duration::from_millis(300)
+                },
+                server_ended: Mode::CloseFirst {
+                    code: Some(4000),
+                    reason: "bye".into(),
+                    trigger: Trigger::Messages(3)
+                }
             })))
         );
     }

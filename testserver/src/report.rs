@@ -3,6 +3,9 @@
 //! Connection tasks write into a shared [`Registry`]; tests read it in-process
 //! ([`crate::TestServer::report`]) or over HTTP (`GET /report?id=..`). Every change
 //! bumps a `watch` channel so waiters wake up without polling.
+//!
+//! The registry also keeps the state of each `/flaky` scenario (keyed by its `id=`),
+//! which decides whether the next upgrade of that id is refused or accepted.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// How many messages [`ConnectionReport::first_messages`] keeps.
 pub const FIRST_MESSAGES_KEPT: usize = 200;
@@ -128,10 +132,81 @@ fn parse_decimal(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
+/// The counts of one `/flaky` scenario (all its upgrade requests with the same `id=`).
+///
+/// Serialized as JSON by `GET /flaky-report?id=..`: `{"upgrades":U,"refused":R,"accepted":A}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlakyReport {
+    /// Upgrade requests of this id that reached the decision (`refused + accepted`).
+    pub upgrades: u64,
+    /// Upgrades refused with 503 (the first `refuse_first`, and those within
+    /// `refuse_ms` of a server-ended connection).
+    pub refused: u64,
+    /// Upgrades accepted; the n-th one reports under the id `ID.n`.
+    pub accepted: u64,
+}
+
+/// The refusal and drop rules of a `/flaky` request (its own query parameters).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FlakyRules {
+    /// Refuse the first this many upgrades of the id.
+    pub(crate) refuse_first: u64,
+    /// The first this many accepted connections are ended by the server.
+    pub(crate) drops: u64,
+    /// Refuse upgrades while a server-ended connection is ending and for this long
+    /// after it has ended.
+    pub(crate) refuse_for: Duration,
+}
+
+/// What a `/flaky` upgrade request gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admission {
+    /// Answer 503.
+    Refuse,
+    /// Upgrade; `n` is the 1-based accept order, `server_ends` whether the server ends
+    /// this connection at the trigger (one of the first `drops`).
+    Accept { n: u64, server_ends: bool },
+}
+
+/// The state of one `/flaky` id.
+#[derive(Debug, Default)]
+struct Scenario {
+    counts: FlakyReport,
+    /// Server-ended connections whose end has begun (Close sent or drop decided) but
+    /// whose task has not finished yet.
+    ending: u32,
+    /// When the last server-ended connection finished.
+    last_end: Option<Instant>,
+}
+
+impl Scenario {
+    /// Counts one upgrade request arriving at `now` and decides what it gets.
+    fn admit(&mut self, rules: FlakyRules, now: Instant) -> Admission {
+        self.counts.upgrades += 1;
+        let in_window = rules.refuse_for > Duration::ZERO
+            && (self.ending > 0
+                || self
+                    .last_end
+                    .is_some_and(|end| now.saturating_duration_since(end) < rules.refuse_for));
+        if self.counts.upgrades <= rules.refuse_first || in_window {
+            self.counts.refused += 1;
+            return Admission::Refuse;
+        }
+        self.counts.accepted += 1;
+        let n = self.counts.accepted;
+        Admission::Accept {
+            n,
+            server_ends: n <= rules.drops,
+        }
+    }
+}
+
 /// The shared store of reports plus the open-connection counter.
 #[derive(Debug)]
 pub(crate) struct Registry {
     reports: Mutex<HashMap<String, ConnectionReport>>,
+    /// `/flaky` state per id.
+    scenarios: Mutex<HashMap<String, Scenario>>,
     open: AtomicUsize,
     changed: watch::Sender<()>,
 }
@@ -140,6 +215,7 @@ impl Registry {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Self {
             reports: Mutex::new(HashMap::new()),
+            scenarios: Mutex::new(HashMap::new()),
             open: AtomicUsize::new(0),
             changed: watch::Sender::new(()),
         })
@@ -148,6 +224,12 @@ impl Registry {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, ConnectionReport>> {
         // A panic elsewhere must not make every later report unreadable.
         self.reports
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn scenarios(&self) -> MutexGuard<'_, HashMap<String, Scenario>> {
+        self.scenarios
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -166,6 +248,31 @@ impl Registry {
         let mut all: Vec<_> = self.lock().values().cloned().collect();
         all.sort_by(|a, b| a.id.cmp(&b.id));
         all
+    }
+
+    /// Counts a `/flaky` upgrade request of `id` and decides, under the lock, whether it
+    /// is refused or accepted (and then whether the server ends it).
+    pub(crate) fn flaky_admit(&self, id: &str, rules: FlakyRules) -> Admission {
+        let now = Instant::now();
+        self.scenarios()
+            .entry(id.to_owned())
+            .or_default()
+            .admit(rules, now)
+    }
+
+    /// The counts of the `/flaky` scenario `id`, if any upgrade request used it.
+    pub(crate) fn flaky_report(&self, id: &str) -> Option<FlakyReport> {
+        self.scenarios().get(id).map(|s| s.counts)
+    }
+
+    /// A handle for a `/flaky` connection the server will end, which opens the
+    /// `refuse_ms` window of `id` (see [`ServerEnd`]).
+    pub(crate) fn server_end(self: &Arc<Self>, id: &str) -> ServerEnd {
+        ServerEnd {
+            registry: Arc::clone(self),
+            id: id.to_owned(),
+            began: false,
+        }
     }
 
     /// Number of TCP connections currently open.
@@ -250,6 +357,44 @@ impl Drop for ConnectionGuard {
     }
 }
 
+/// Held by a `/flaky` connection that the server ends at its trigger.
+///
+/// [`ServerEnd::begin`] when the server starts ending it (sends its Close, or drops it);
+/// from then on upgrades of the id are refused (with `refuse_ms` > 0). Dropping a begun
+/// handle, after the socket is closed, records the end: the `refuse_ms` window starts.
+/// A connection that the client ends before the trigger opens no window.
+#[derive(Debug)]
+pub(crate) struct ServerEnd {
+    registry: Arc<Registry>,
+    id: String,
+    began: bool,
+}
+
+impl ServerEnd {
+    /// Marks the server-side end as begun; idempotent.
+    pub(crate) fn begin(&mut self) {
+        if self.began {
+            return;
+        }
+        self.began = true;
+        if let Some(s) = self.registry.scenarios().get_mut(&self.id) {
+            s.ending += 1;
+        }
+    }
+}
+
+impl Drop for ServerEnd {
+    fn drop(&mut self) {
+        if !self.began {
+            return;
+        }
+        if let Some(s) = self.registry.scenarios().get_mut(&self.id) {
+            s.ending = s.ending.saturating_sub(1);
+            s.last_end = Some(Instant::now());
+        }
+    }
+}
+
 /// A connection's handle on its own report; a no-op when the URL had no `id=`.
 #[derive(Debug)]
 pub(crate) struct Reporter {
@@ -330,6 +475,72 @@ mod tests {
         assert_eq!(c.violations, 1, "{c:?}"); // one lost message
         let c = run(&["0:0", "0:1", "0:1", "0:2"]);
         assert_eq!(c.violations, 1, "{c:?}"); // duplicate 1, then 2 matches again
+    }
+
+    #[test]
+    fn flaky_admission() {
+        let rules = FlakyRules {
+            refuse_first: 1,
+            drops: 2,
+            refuse_for: Duration::from_millis(300),
+        };
+        let t0 = Instant::now();
+        let mut s = Scenario::default();
+        assert_eq!(s.admit(rules, t0), Admission::Refuse);
+        assert_eq!(
+            s.admit(rules, t0),
+            Admission::Accept {
+                n: 1,
+                server_ends: true
+            }
+        );
+        // Ending, then ended: refused until 300 ms after the end.
+        s.ending = 1;
+        assert_eq!(s.admit(rules, t0), Admission::Refuse);
+        s.ending = 0;
+        s.last_end = Some(t0);
+        assert_eq!(
+            s.admit(rules, t0 + Duration::from_millis(299)),
+            Admission::Refuse
+        );
+        let later = t0 + Duration::from_millis(300);
+        assert_eq!(
+            s.admit(rules, later),
+            Admission::Accept {
+                n: 2,
+                server_ends: true
+            }
+        );
+        s.last_end = Some(later);
+        let much_later = later + Duration::from_secs(1);
+        assert_eq!(
+            s.admit(rules, much_later),
+            Admission::Accept {
+                n: 3,
+                server_ends: false
+            }
+        );
+        assert_eq!(
+            s.counts,
+            FlakyReport {
+                upgrades: 6,
+                refused: 3,
+                accepted: 3
+            }
+        );
+        // Without refuse_ms no window opens.
+        let mut s = Scenario {
+            ending: 1,
+            last_end: Some(t0),
+            ..Scenario::default()
+        };
+        assert!(matches!(
+            s.admit(FlakyRules::default(), t0),
+            Admission::Accept {
+                n: 1,
+                server_ends: false
+            }
+        ));
     }
 
     #[test]
