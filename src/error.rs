@@ -178,6 +178,15 @@ pub enum Error {
         crate::outcome::WithoutReason(.0)
     )]
     CloseIncomplete(Box<crate::Shutdown>),
+
+    /// A [`Reconnecting`](crate::reconnect::Reconnecting) client has no connection open
+    /// and its send queue is full ([`Reconnect::queue`](crate::reconnect::Reconnect::queue)
+    /// with [`WhenFull::Refuse`](crate::reconnect::WhenFull::Refuse)); the message was not
+    /// queued.
+    #[error(
+        "not connected and the send queue is full (Reconnect::queue); the message was not queued"
+    )]
+    SendQueueFull,
 }
 
 // Every queued `Result<Message, Error>` pays for the largest variant: at most a word more

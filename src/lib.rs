@@ -139,6 +139,7 @@ mod in_flight;
 mod lock;
 mod message;
 mod outcome;
+pub mod reconnect;
 mod sender;
 mod traits;
 mod url;
@@ -181,5 +182,9 @@ fn _assert_impls() {
         send_sync::<Client>();
         send_sync::<Sender>();
         send_sync::<Error>();
+        send_sync::<reconnect::Reconnecting>();
+        send_sync::<reconnect::ReconnectingSender>();
+        send_sync::<reconnect::Events>();
+        send_sync::<reconnect::Event>();
     }
 }

@@ -16,6 +16,10 @@ use std::cell::{RefCell as Inner, RefMut as Guard};
 pub(crate) struct Lock<T>(Inner<T>);
 
 impl<T> Lock<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Self(Inner::new(value))
+    }
+
     /// Exclusive access until the guard is dropped.
     #[cfg(native)]
     pub(crate) fn lock(&self) -> Guard<'_, T> {
@@ -29,3 +33,12 @@ impl<T> Lock<T> {
         self.0.borrow_mut()
     }
 }
+
+/// Shared ownership of state that the handles share: an `Arc` natively, where handles move
+/// between threads, an `Rc` in the browser.
+#[cfg(native)]
+pub(crate) type Shared<T> = std::sync::Arc<T>;
+/// Shared ownership of state that the handles share: an `Arc` natively, where handles move
+/// between threads, an `Rc` in the browser.
+#[cfg(web)]
+pub(crate) type Shared<T> = std::rc::Rc<T>;

@@ -551,6 +551,9 @@ pub enum Abnormal {
     /// Natively: the connection's task was stopped with its runtime before the connection
     /// ended.
     RuntimeStopped,
+    /// A [`Reconnecting`](crate::reconnect::Reconnecting) client had no connection open
+    /// when it stopped (it was waiting to reconnect, or gave up).
+    NotConnected,
 }
 
 impl Abnormal {
@@ -586,6 +589,7 @@ impl fmt::Display for Abnormal {
                 f.write_str("received messages were not taken in time (receive queue full)")
             }
             Self::RuntimeStopped => f.write_str("the connection's runtime stopped"),
+            Self::NotConnected => f.write_str("no connection was open"),
         }
     }
 }

@@ -15,7 +15,7 @@ mod driver;
 mod host;
 mod inbox;
 mod liveness;
-mod timer;
+pub(crate) mod timer;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -20,7 +20,7 @@ pub(super) fn after(start: Instant, duration: Duration) -> Instant {
 }
 
 /// [`after`] from now.
-pub(super) fn from_now(duration: Duration) -> Instant {
+pub(crate) fn from_now(duration: Duration) -> Instant {
     after(Instant::now(), duration)
 }
 

@@ -37,7 +37,7 @@ mod events;
 mod inbox;
 mod liveness;
 mod socket;
-mod timer;
+pub(crate) mod timer;
 mod turn;
 
 use std::future::{Future, poll_fn};

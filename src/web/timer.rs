@@ -28,7 +28,7 @@ const MAX_DELAY_MS: u32 = 0x7fff_ffff;
 
 /// `duration` as a `setTimeout` delay: rounded up, so that a timer never fires early, and
 /// capped at [`MAX_DELAY_MS`].
-pub(super) fn delay_ms(duration: Duration) -> u32 {
+pub(crate) fn delay_ms(duration: Duration) -> u32 {
     // `as_micros().div_ceil(1000)` in u64 rather than u128 (which would pull in a 128-bit
     // division): whole seconds are whole milliseconds, only the sub-second microseconds
     // round up. Saturating is exact here, as anything that large is capped anyway.
@@ -49,7 +49,7 @@ pub(crate) fn now_ms() -> f64 {
 ///
 /// What gloo-timers' `TimeoutFuture` does, without the futures-channel oneshot it goes
 /// through (about 1 KB of wasm): the timer's callback sets a flag and wakes the task.
-pub(super) struct Sleep {
+pub(crate) struct Sleep {
     state: Rc<SleepState>,
     _timer: Timeout,
 }
@@ -61,7 +61,7 @@ struct SleepState {
 }
 
 impl Sleep {
-    pub(super) fn new(ms: u32) -> Self {
+    pub(crate) fn new(ms: u32) -> Self {
         let state = Rc::new(SleepState::default());
         let fired = Rc::clone(&state);
         let timer = Timeout::new(ms, move || {

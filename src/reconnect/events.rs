@@ -1,0 +1,214 @@
+//! [`Event`]s and the bounded feeds that carry them to each [`Events`] stream.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use futures_core::{FusedStream, Stream};
+
+use crate::lock::{Lock, Shared};
+use crate::{Error, Shutdown};
+
+/// How many events a stream holds for a reader that does not keep up; older ones are then
+/// replaced by one [`Event::Missed`].
+pub(super) const FEED_CAPACITY: usize = 64;
+
+/// What happened to a [`Reconnecting`](super::Reconnecting) client, in order.
+///
+/// A typical story: `Connecting { attempt: 1 }`, `Open { attempt: 1 }`; the connection
+/// breaks: `Closed { .. }`, `Retrying { attempt: 1, delay }`, `Connecting { attempt: 1 }`,
+/// `ConnectFailed { attempt: 1 }`, `Retrying { attempt: 2, delay }`, ..., `Open`; and at
+/// the end `Closed` and `Stopped` after `shutdown`, or `GaveUp`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Event {
+    /// Attempt number `attempt` starts (counted from 1 since the last stable connection).
+    Connecting {
+        /// The attempt's number.
+        attempt: u32,
+    },
+    /// A connection is open; queued messages go out now.
+    Open {
+        /// The attempt that opened it.
+        attempt: u32,
+        /// The subprotocol the server chose, if any.
+        protocol: Option<String>,
+    },
+    /// An attempt failed.
+    ConnectFailed {
+        /// The attempt's number.
+        attempt: u32,
+        /// Why (shared, as every stream gets the event).
+        error: Arc<Error>,
+    },
+    /// An open connection ended.
+    Closed {
+        /// How: [`Shutdown::Clean`] with the server's code and reason, or
+        /// [`Shutdown::Abnormal`] with the cause (the connection broke, a liveness check
+        /// failed, ...). After the application's `shutdown`, its outcome.
+        outcome: Shutdown,
+        /// How long the connection was open.
+        uptime: Duration,
+    },
+    /// Attempt number `attempt` follows after `delay`.
+    Retrying {
+        /// The number of the attempt that follows.
+        attempt: u32,
+        /// The wait before it, jitter included.
+        delay: Duration,
+    },
+    /// Queued messages were dropped without being sent: the oldest, to make room under
+    /// [`WhenFull::DropOldest`](super::WhenFull::DropOldest), or those still queued when
+    /// the client stopped without a connection to send them on.
+    Discarded {
+        /// How many messages.
+        messages: usize,
+    },
+    /// The application stopped the client (`shutdown`, `close`, `close_now`, or dropping
+    /// it): the last event. `outcome` is what `shutdown` returns;
+    /// [`Abnormal::NotConnected`](crate::Abnormal::NotConnected) when no connection was open.
+    Stopped {
+        /// The outcome of the last connection's close.
+        outcome: Shutdown,
+    },
+    /// No attempt follows: the client has stopped; the last event. `shutdown` returns at
+    /// once from now on.
+    GaveUp {
+        /// Attempts made since the last stable connection.
+        attempts: u32,
+        /// Why it stopped.
+        reason: GiveUpReason,
+    },
+    /// This stream fell behind by more than 64 events; the oldest of them were dropped.
+    Missed {
+        /// How many events were dropped.
+        events: u64,
+    },
+}
+
+/// Why a [`Reconnecting`](super::Reconnecting) client gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GiveUpReason {
+    /// [`Reconnect::max_attempts`](super::Reconnect::max_attempts) attempts failed in a row.
+    MaxAttempts,
+    /// The last failure was final ([`Reconnect::give_up_when`](super::Reconnect::give_up_when)).
+    Final,
+}
+
+/// Where events go: one bounded feed per [`Events`] stream.
+#[derive(Debug, Default)]
+pub(super) struct Hub {
+    state: Lock<HubState>,
+}
+
+#[derive(Debug, Default)]
+struct HubState {
+    feeds: Vec<Shared<Lock<Feed>>>,
+    ended: bool,
+}
+
+#[derive(Debug, Default)]
+struct Feed {
+    events: VecDeque<Event>,
+    missed: u64,
+    ended: bool,
+    reader: Option<Waker>,
+}
+
+impl Hub {
+    /// A new stream of the events from now on (ended at once if the client has stopped).
+    pub(super) fn subscribe(&self) -> Events {
+        let mut state = self.state.lock();
+        let feed = Shared::new(Lock::new(Feed {
+            ended: state.ended,
+            ..Feed::default()
+        }));
+        if !state.ended {
+            // The feeds of dropped streams go here rather than on every event.
+            state.feeds.retain(|feed| Shared::strong_count(feed) > 1);
+            state.feeds.push(Shared::clone(&feed));
+        }
+        Events { feed }
+    }
+
+    /// Hands `event` to every stream.
+    pub(super) fn emit(&self, event: &Event) {
+        tracing::debug!(?event, "reconnecting client");
+        let state = self.state.lock();
+        for feed in &state.feeds {
+            let reader = {
+                let mut feed = feed.lock();
+                if feed.events.len() == FEED_CAPACITY {
+                    feed.events.pop_front();
+                    feed.missed += 1;
+                }
+                feed.events.push_back(event.clone());
+                feed.reader.take()
+            };
+            if let Some(reader) = reader {
+                reader.wake();
+            }
+        }
+    }
+
+    /// No event follows: every stream ends once read.
+    pub(super) fn end(&self) {
+        let feeds = {
+            let mut state = self.state.lock();
+            state.ended = true;
+            std::mem::take(&mut state.feeds)
+        };
+        for feed in feeds {
+            let reader = {
+                let mut feed = feed.lock();
+                feed.ended = true;
+                feed.reader.take()
+            };
+            if let Some(reader) = reader {
+                reader.wake();
+            }
+        }
+    }
+}
+
+/// The events of a [`Reconnecting`](super::Reconnecting) client, from the moment
+/// [`events`](super::Reconnecting::events) was called: an owned `'static` [`Stream`]
+/// (`Send` natively) that ends after the client's last event.
+///
+/// Each stream holds at most 64 unread events; a reader that falls further behind gets one
+/// [`Event::Missed`] in place of the oldest ones, so a forgotten stream costs a bounded
+/// amount of memory.
+#[derive(Debug)]
+pub struct Events {
+    feed: Shared<Lock<Feed>>,
+}
+
+impl Stream for Events {
+    type Item = Event;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        let mut feed = self.feed.lock();
+        if feed.missed > 0 {
+            let events = std::mem::take(&mut feed.missed);
+            return Poll::Ready(Some(Event::Missed { events }));
+        }
+        if let Some(event) = feed.events.pop_front() {
+            return Poll::Ready(Some(event));
+        }
+        if feed.ended {
+            return Poll::Ready(None);
+        }
+        feed.reader = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl FusedStream for Events {
+    fn is_terminated(&self) -> bool {
+        let feed = self.feed.lock();
+        feed.ended && feed.missed == 0 && feed.events.is_empty()
+    }
+}

@@ -1,0 +1,397 @@
+//! The state the application's handles share with the supervisor task: the send queue,
+//! the received messages, the stop request and the final outcome.
+
+use std::collections::VecDeque;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use super::events::{Event, Hub};
+use super::policy::WhenFull;
+use crate::lock::{Lock, Shared};
+use crate::{CloseFrame, Error, Message, Shutdown};
+
+/// How many received messages wait here for `recv`, beyond those the connection itself
+/// holds (its [`Config::receive_queue`](crate::Config::receive_queue)).
+pub(super) const INBOX_CAPACITY: usize = 16;
+
+/// The handles' and the task's shared state.
+pub(super) type Link = Shared<Linked>;
+
+/// See [`Link`].
+#[derive(Debug)]
+pub(super) struct Linked {
+    state: Lock<State>,
+    pub(super) hub: Hub,
+}
+
+/// Where the client stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// No connection is open: sends queue under the full-queue policy.
+    Disconnected,
+    /// A connection is open: a full queue makes sends wait.
+    Open,
+    /// The application asked to stop (or the client gave up): sends fail.
+    Stopping,
+}
+
+/// What the application asked for when it stopped the client.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Stop {
+    /// A closing handshake with this frame, to give up at this time (`clock::now_ms`).
+    Close {
+        frame: CloseFrame,
+        deadline_ms: u64,
+    },
+    /// `close_now`: no handshake.
+    Abort,
+}
+
+#[derive(Debug)]
+struct State {
+    phase: Phase,
+    outgoing: Outgoing,
+    senders: Wakers,
+    inbox: VecDeque<Message>,
+    reader: Option<Waker>,
+    /// The `Reconnecting` is gone: nothing will be received any more.
+    reader_gone: bool,
+    /// Nothing more will be received: `recv` ends once the inbox is empty.
+    received_all: bool,
+    stop: Option<Stop>,
+    outcome: Option<Shutdown>,
+    outcome_waiters: Wakers,
+    task: Option<Waker>,
+    /// `reconnect_now` was called, or the network came back: cut the wait short.
+    hurry: bool,
+}
+
+/// Messages sent while they cannot go out yet, within the policy's bounds.
+#[derive(Debug)]
+struct Outgoing {
+    messages: VecDeque<Message>,
+    bytes: usize,
+    max_messages: usize,
+    max_bytes: usize,
+    when_full: WhenFull,
+}
+
+impl Outgoing {
+    fn has_room_for(&self, len: usize) -> bool {
+        self.messages.is_empty()
+            || (self.messages.len() < self.max_messages
+                && self.bytes.saturating_add(len) <= self.max_bytes)
+    }
+
+    fn push(&mut self, message: Message) {
+        self.bytes = self.bytes.saturating_add(message.as_bytes().len());
+        self.messages.push_back(message);
+    }
+
+    fn pop(&mut self) -> Option<Message> {
+        let message = self.messages.pop_front()?;
+        self.bytes -= message.as_bytes().len();
+        Some(message)
+    }
+}
+
+/// Tasks to wake, each once however often it polled.
+#[derive(Debug, Default)]
+struct Wakers(Vec<Waker>);
+
+impl Wakers {
+    fn register(&mut self, waker: &Waker) {
+        if !self.0.iter().any(|known| known.will_wake(waker)) {
+            self.0.push(waker.clone());
+        }
+    }
+
+    fn take(&mut self) -> Vec<Waker> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+fn wake_all(wakers: Vec<Waker>) {
+    for waker in wakers {
+        waker.wake();
+    }
+}
+
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+impl Linked {
+    pub(super) fn new(max_messages: usize, max_bytes: usize, when_full: WhenFull) -> Link {
+        Shared::new(Self {
+            state: Lock::new(State {
+                phase: Phase::Disconnected,
+                outgoing: Outgoing {
+                    messages: VecDeque::new(),
+                    bytes: 0,
+                    max_messages,
+                    max_bytes,
+                    when_full,
+                },
+                senders: Wakers::default(),
+                inbox: VecDeque::new(),
+                reader: None,
+                reader_gone: false,
+                received_all: false,
+                stop: None,
+                outcome: None,
+                outcome_waiters: Wakers::default(),
+                task: None,
+                hurry: false,
+            }),
+            hub: Hub::default(),
+        })
+    }
+
+    // --- the application's side ---
+
+    /// `send`: queues `message`, or waits, or applies the full-queue policy.
+    pub(super) fn poll_send(
+        &self,
+        message: &mut Option<Message>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>> {
+        let len = message.as_ref().map_or(0, |m| m.as_bytes().len());
+        let mut discarded = 0;
+        let task = {
+            let mut state = self.state.lock();
+            match state.phase {
+                Phase::Stopping => return Poll::Ready(Err(Error::Closed)),
+                _ if state.outgoing.has_room_for(len) => {}
+                Phase::Open => {
+                    state.senders.register(cx.waker());
+                    return Poll::Pending;
+                }
+                Phase::Disconnected => match state.outgoing.when_full {
+                    WhenFull::Refuse => return Poll::Ready(Err(Error::SendQueueFull)),
+                    WhenFull::DropOldest => {
+                        while !state.outgoing.has_room_for(len) {
+                            state.outgoing.pop();
+                            discarded += 1;
+                        }
+                    }
+                },
+            }
+            let Some(message) = message.take() else {
+                return Poll::Ready(Ok(()));
+            };
+            state.outgoing.push(message);
+            state.task.take()
+        };
+        wake(task);
+        if discarded > 0 {
+            self.hub.emit(&Event::Discarded {
+                messages: discarded,
+            });
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// `recv`: the next received message; `None` once the client has stopped and
+    /// everything received was taken.
+    pub(super) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
+        let task = {
+            let mut state = self.state.lock();
+            match state.inbox.pop_front() {
+                Some(message) => {
+                    let task = if state.inbox.len() + 1 == INBOX_CAPACITY {
+                        state.task.take()
+                    } else {
+                        None
+                    };
+                    (Poll::Ready(Some(message)), task)
+                }
+                None if state.received_all => (Poll::Ready(None), None),
+                None => {
+                    state.reader = Some(cx.waker().clone());
+                    (Poll::Pending, None)
+                }
+            }
+        };
+        wake(task.1);
+        task.0
+    }
+
+    /// The `Reconnecting` is gone.
+    pub(super) fn release_reader(&self) {
+        let task = {
+            let mut state = self.state.lock();
+            state.reader_gone = true;
+            state.inbox.clear();
+            state.task.take()
+        };
+        wake(task);
+    }
+
+    /// Asks the task to stop: the first request's frame is sent, the earliest deadline
+    /// applies, and an abort overrides a handshake.
+    pub(super) fn request_stop(&self, stop: Stop) {
+        let task = {
+            let mut state = self.state.lock();
+            if state.outcome.is_some() {
+                return;
+            }
+            state.phase = Phase::Stopping;
+            let merged = match (state.stop.take(), stop) {
+                (None, stop) | (Some(_), stop @ Stop::Abort) | (Some(stop @ Stop::Abort), _) => {
+                    stop
+                }
+                (
+                    Some(Stop::Close { frame, deadline_ms }),
+                    Stop::Close {
+                        deadline_ms: later, ..
+                    },
+                ) => Stop::Close {
+                    frame,
+                    deadline_ms: deadline_ms.min(later),
+                },
+            };
+            state.stop = Some(merged);
+            let senders = state.senders.take();
+            (state.task.take(), senders)
+        };
+        wake(task.0);
+        wake_all(task.1);
+    }
+
+    /// The final outcome, once the client has stopped.
+    pub(super) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Shutdown> {
+        let mut state = self.state.lock();
+        match &state.outcome {
+            Some(outcome) => Poll::Ready(outcome.clone()),
+            None => {
+                state.outcome_waiters.register(cx.waker());
+                Poll::Pending
+            }
+        }
+    }
+
+    /// `true` once the client stops or has stopped.
+    pub(super) fn is_stopping(&self) -> bool {
+        self.state.lock().phase == Phase::Stopping
+    }
+
+    /// Cuts the wait before the next attempt short.
+    pub(super) fn hurry(&self) {
+        let task = {
+            let mut state = self.state.lock();
+            state.hurry = true;
+            state.task.take()
+        };
+        wake(task);
+    }
+
+    // --- the task's side ---
+
+    /// Registers the task to be woken by sends, reads, stop requests and `hurry`.
+    pub(super) fn register_task(&self, cx: &mut Context<'_>) {
+        self.state.lock().task = Some(cx.waker().clone());
+    }
+
+    /// The stop request, if any.
+    pub(super) fn stop_requested(&self) -> Option<Stop> {
+        self.state.lock().stop.clone()
+    }
+
+    /// Takes the `hurry` flag.
+    pub(super) fn take_hurry(&self) -> bool {
+        std::mem::take(&mut self.state.lock().hurry)
+    }
+
+    /// Moves to `phase` (unless stopping) and lets waiting senders look again.
+    pub(super) fn set_phase(&self, phase: Phase) {
+        let senders = {
+            let mut state = self.state.lock();
+            if state.phase != Phase::Stopping {
+                state.phase = phase;
+            }
+            state.senders.take()
+        };
+        wake_all(senders);
+    }
+
+    /// `true` while a queued message waits.
+    pub(super) fn has_outgoing(&self) -> bool {
+        !self.state.lock().outgoing.messages.is_empty()
+    }
+
+    /// The oldest queued message; a waiting sender may now find room.
+    pub(super) fn pop_outgoing(&self) -> Option<Message> {
+        let (message, senders) = {
+            let mut state = self.state.lock();
+            let message = state.outgoing.pop();
+            (message, state.senders.take())
+        };
+        wake_all(senders);
+        message
+    }
+
+    /// `Some(true)` if the inbox has room for a message, `Some(false)` if it is full,
+    /// `None` if nobody will read it (received messages are then dropped).
+    pub(super) fn inbox_room(&self) -> Option<bool> {
+        let state = self.state.lock();
+        if state.reader_gone {
+            None
+        } else {
+            Some(state.inbox.len() < INBOX_CAPACITY)
+        }
+    }
+
+    /// Hands a received message to `recv`.
+    pub(super) fn deliver(&self, message: Message) {
+        let reader = {
+            let mut state = self.state.lock();
+            if state.reader_gone {
+                return;
+            }
+            state.inbox.push_back(message);
+            state.reader.take()
+        };
+        wake(reader);
+    }
+
+    /// The client has stopped with `outcome`: sends fail, shutdowns resolve. Returns how
+    /// many queued messages were never sent.
+    pub(super) fn finish(&self, outcome: Shutdown) -> usize {
+        let (discarded, wakers) = {
+            let mut state = self.state.lock();
+            state.phase = Phase::Stopping;
+            state.outcome.get_or_insert(outcome);
+            let discarded = state.outgoing.messages.len();
+            state.outgoing.messages.clear();
+            state.outgoing.bytes = 0;
+            let mut wakers = state.outcome_waiters.take();
+            wakers.extend(state.senders.take());
+            (discarded, wakers)
+        };
+        wake_all(wakers);
+        discarded
+    }
+
+    /// Nothing more will be received.
+    pub(super) fn end_receiving(&self) {
+        let reader = {
+            let mut state = self.state.lock();
+            state.received_all = true;
+            state.reader.take()
+        };
+        wake(reader);
+    }
+
+    /// `true` once the `Reconnecting` is gone.
+    pub(super) fn reader_gone(&self) -> bool {
+        self.state.lock().reader_gone
+    }
+}
+
+/// `timeout` from now, as a deadline on `clock::now_ms`.
+pub(super) fn deadline_after(timeout: Duration) -> u64 {
+    crate::clock::now_ms().saturating_add(crate::clock::millis(timeout))
+}

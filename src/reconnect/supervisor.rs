@@ -1,0 +1,386 @@
+//! The task behind a [`Reconnecting`](super::Reconnecting) client: it connects, pumps
+//! messages both ways, notices the end of each connection, waits by the backoff and
+//! connects again, until the application stops it or the policy gives up.
+//!
+//! Written once over [`WsClient`]: it uses a connection only through the trait's `connect`,
+//! its [`Stream`](futures_core::Stream) of received messages and its sender's
+//! [`Sink`](futures_sink::Sink) and `close` / `close_now`.
+
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_sink::Sink;
+
+use super::backoff::Backoff;
+use super::events::{Event, GiveUpReason};
+use super::link::{Link, Phase, Stop};
+use super::policy::{Failure, Reconnect};
+use super::runtime::{NetworkBack, Sleep};
+use crate::clock::now_ms;
+use crate::{Abnormal, Config, Error, Shutdown, WsClient, WsSender};
+
+/// A future of the URL and settings of one attempt.
+#[cfg(native)]
+pub(super) type TargetFuture = Pin<Box<dyn Future<Output = Result<(String, Config), Error>> + Send>>;
+/// A future of the URL and settings of one attempt.
+#[cfg(web)]
+pub(super) type TargetFuture = Pin<Box<dyn Future<Output = Result<(String, Config), Error>>>>;
+
+/// Makes the URL and settings of each attempt, given the attempt's number.
+#[cfg(native)]
+pub(super) type TargetFn = Box<dyn FnMut(u32) -> TargetFuture + Send>;
+/// Makes the URL and settings of each attempt, given the attempt's number.
+#[cfg(web)]
+pub(super) type TargetFn = Box<dyn FnMut(u32) -> TargetFuture>;
+
+/// How a run of attempts ended.
+pub(super) enum Attempts<C> {
+    /// A connection is open.
+    Open(C),
+    /// The application stopped the client meanwhile.
+    Stopped,
+    /// The policy gave up; the last failure's error, if it was a failed attempt.
+    GaveUp(Option<Arc<Error>>),
+}
+
+/// How an open connection's service ended.
+enum Served {
+    /// The application asked to stop.
+    StopRequested,
+    /// The connection ended by itself: the peer closed (`None`) or it broke.
+    Ended(Option<Error>),
+}
+
+pub(super) struct Supervisor<C> {
+    link: Link,
+    policy: Reconnect,
+    backoff: Backoff,
+    target: TargetFn,
+    /// Attempts since the last stable connection.
+    attempt: u32,
+    /// The close timeout of the settings last used, for the connection's ends.
+    close_timeout: Duration,
+    _client: std::marker::PhantomData<fn() -> C>,
+}
+
+impl<C: WsClient + 'static> Supervisor<C> {
+    pub(super) fn new(link: Link, policy: Reconnect, target: TargetFn) -> Self {
+        Self {
+            link,
+            backoff: policy.backoff_state(),
+            policy,
+            target,
+            attempt: 0,
+            close_timeout: Config::default().close_timeout,
+            _client: std::marker::PhantomData,
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        self.link.hub.emit(&event);
+    }
+
+    /// Attempts to connect until one succeeds, the policy gives up, or the application
+    /// stops the client. With `wait_first`, the first attempt waits its backoff delay too.
+    pub(super) async fn connect(&mut self, wait_first: bool) -> Attempts<C> {
+        let mut wait = wait_first;
+        loop {
+            if wait {
+                let delay = self.backoff.next_delay();
+                self.emit(Event::Retrying {
+                    attempt: self.attempt.saturating_add(1),
+                    delay,
+                });
+                if !self.wait(delay).await {
+                    return Attempts::Stopped;
+                }
+            }
+            wait = true;
+            self.attempt = self.attempt.saturating_add(1);
+            let attempt = self.attempt;
+            self.emit(Event::Connecting { attempt });
+            let once = attempt_once::<C>(&mut self.target, attempt, &mut self.close_timeout);
+            let error = match until_stopped(&self.link, once).await {
+                None => return Attempts::Stopped,
+                Some(Ok(client)) => {
+                    let protocol = client.protocol().map(str::to_owned);
+                    self.emit(Event::Open { attempt, protocol });
+                    return Attempts::Open(client);
+                }
+                Some(Err(error)) => error,
+            };
+            let is_final = self.policy.is_final(&Failure::Connect(&error));
+            let error = Arc::new(error);
+            self.emit(Event::ConnectFailed {
+                attempt,
+                error: Arc::clone(&error),
+            });
+            if let Some(reason) = self.gives_up(is_final) {
+                self.emit(Event::GaveUp {
+                    attempts: attempt,
+                    reason,
+                });
+                return Attempts::GaveUp(Some(error));
+            }
+        }
+    }
+
+    /// Whether the policy gives up after a failure (`is_final`: the failure is final).
+    fn gives_up(&self, is_final: bool) -> Option<GiveUpReason> {
+        if is_final {
+            Some(GiveUpReason::Final)
+        } else if self.policy.max_attempts.is_some_and(|max| self.attempt >= max) {
+            Some(GiveUpReason::MaxAttempts)
+        } else {
+            None
+        }
+    }
+
+    /// The close timeout of the settings last used.
+    pub(super) fn close_timeout(&self) -> Duration {
+        self.close_timeout
+    }
+
+    /// Waits `delay`, cut short by `reconnect_now` or the network coming back; `false` if
+    /// the application stopped the client meanwhile.
+    async fn wait(&mut self, delay: Duration) -> bool {
+        let mut sleep = Sleep::new(delay);
+        let mut network = NetworkBack::new();
+        self.link.take_hurry();
+        poll_fn(|cx| {
+            self.link.register_task(cx);
+            if self.link.stop_requested().is_some() {
+                return Poll::Ready(false);
+            }
+            if self.link.take_hurry()
+                || network.poll(cx).is_ready()
+                || Pin::new(&mut sleep).poll(cx).is_ready()
+            {
+                return Poll::Ready(true);
+            }
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Serves connections until the client stops: the task's body once the first
+    /// connection is open.
+    pub(super) async fn run(mut self, mut client: C) {
+        loop {
+            self.link.set_phase(Phase::Open);
+            let opened_ms = now_ms();
+            let mut sender = client.sender();
+            let served = self.serve(&mut client, &mut sender).await;
+            let uptime = Duration::from_millis(now_ms().saturating_sub(opened_ms));
+            let error = match served {
+                Served::StopRequested => {
+                    let outcome = self.close(&mut client, &mut sender).await;
+                    self.emit(Event::Closed {
+                        outcome: outcome.clone(),
+                        uptime,
+                    });
+                    self.drain(&mut client).await;
+                    return self.finish(outcome);
+                }
+                Served::Ended(error) => error,
+            };
+            self.link.set_phase(Phase::Disconnected);
+            // Decided by now (the connection failed, or the peer closed and was answered).
+            let outcome = sender.shutdown(self.close_timeout).await;
+            if let Some(error) = &error {
+                tracing::debug!(%error, "the connection ended");
+            }
+            self.emit(Event::Closed {
+                outcome: outcome.clone(),
+                uptime,
+            });
+            drop((client, sender));
+            if uptime >= self.policy.stable_after {
+                self.attempt = 0;
+                self.backoff.reset();
+            }
+            let is_final = self.policy.is_final(&Failure::Closed(&outcome));
+            if let Some(reason) = self.gives_up(is_final) {
+                self.emit(Event::GaveUp {
+                    attempts: self.attempt,
+                    reason,
+                });
+                return self.finish(outcome);
+            }
+            client = match self.connect(true).await {
+                Attempts::Open(client) => client,
+                Attempts::Stopped | Attempts::GaveUp(_) => {
+                    return self.finish(Shutdown::Abnormal(Abnormal::NotConnected));
+                }
+            };
+        }
+    }
+
+    /// Pumps messages both ways until the connection ends or the application asks to stop.
+    async fn serve(&mut self, client: &mut C, sender: &mut C::Sender) -> Served {
+        let mut sending = true;
+        poll_fn(|cx| {
+            self.link.register_task(cx);
+            if self.link.stop_requested().is_some() {
+                return Poll::Ready(Served::StopRequested);
+            }
+            if sending {
+                sending = Self::forward(&self.link, sender, cx);
+            }
+            Self::receive(&self.link, client, cx).map(Served::Ended)
+        })
+        .await
+    }
+
+    /// Hands queued messages to the connection while it takes them; `false` once it
+    /// refuses (it is closing: the receiving side sees the end).
+    fn forward(link: &Link, sender: &mut C::Sender, cx: &mut Context<'_>) -> bool {
+        while link.has_outgoing() {
+            match Pin::new(&mut *sender).poll_ready(cx) {
+                Poll::Pending => return true,
+                Poll::Ready(Err(_)) => return false,
+                Poll::Ready(Ok(())) => {
+                    let Some(message) = link.pop_outgoing() else {
+                        return true;
+                    };
+                    // Handed over: from here the message belongs to this connection, and
+                    // is never sent again (see the module docs on delivery).
+                    if Pin::new(&mut *sender).start_send(message).is_err() {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Moves received messages to `recv` while it has room. Ready when the connection's
+    /// stream ended: with the error that ended it, or `None` after the peer's Close.
+    fn receive(link: &Link, client: &mut C, cx: &mut Context<'_>) -> Poll<Option<Error>> {
+        loop {
+            let room = link.inbox_room();
+            if room == Some(false) {
+                return Poll::Pending;
+            }
+            match std::task::ready!(Pin::new(&mut *client).poll_next(cx)) {
+                Some(Ok(message)) => {
+                    if room.is_some() {
+                        link.deliver(message);
+                    }
+                }
+                Some(Err(error)) => return Poll::Ready(Some(error)),
+                None => return Poll::Ready(None),
+            }
+        }
+    }
+
+    /// The application's stop while a connection is open: queued messages go out first,
+    /// then the closing handshake, bounded by the earliest deadline asked for.
+    async fn close(&mut self, client: &mut C, sender: &mut C::Sender) -> Shutdown {
+        let Some(Stop::Close { frame, deadline_ms }) = self.link.stop_requested() else {
+            sender.close_now();
+            return sender.shutdown(Duration::ZERO).await;
+        };
+        // Used through `&mut` only, so that the task stays `Send` with a sender that is
+        // not `Sync`.
+        let flushing = sender;
+        let mut closing = None;
+        let mut deadline = (deadline_ms, Sleep::new(until(deadline_ms)));
+        let timeout = until(deadline_ms);
+        poll_fn(|cx| {
+            self.link.register_task(cx);
+            let stop = self.link.stop_requested();
+            if let Some(Stop::Close { deadline_ms, .. }) = stop {
+                if deadline_ms < deadline.0 {
+                    deadline = (deadline_ms, Sleep::new(until(deadline_ms)));
+                }
+            }
+            let flushed =
+                !Self::forward(&self.link, flushing, cx) || !self.link.has_outgoing();
+            if closing.is_none() && flushed {
+                let (closer, frame) = (flushing.clone(), frame.clone());
+                closing = Some(Box::pin(async move { closer.close(frame, timeout).await }));
+            }
+            if let Some(closing) = &mut closing {
+                if let Poll::Ready(outcome) = closing.as_mut().poll(cx) {
+                    // The frame was checked when the application asked.
+                    return Poll::Ready(outcome.unwrap_or(Shutdown::Abnormal(Abnormal::Aborted)));
+                }
+            }
+            if stop == Some(Stop::Abort) {
+                flushing.close_now();
+                return Poll::Ready(Shutdown::Abnormal(Abnormal::Aborted));
+            }
+            if Pin::new(&mut deadline.1).poll(cx).is_ready() {
+                flushing.close_now();
+                return Poll::Ready(Shutdown::TimedOut);
+            }
+            // Received messages keep going to `recv` until the peer's Close.
+            let _ = Self::receive(&self.link, client, cx);
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// Hands what the last connection still received to `recv`, until its end or until
+    /// nobody reads any more.
+    async fn drain(&mut self, client: &mut C) {
+        poll_fn(|cx| {
+            self.link.register_task(cx);
+            if self.link.reader_gone() {
+                return Poll::Ready(());
+            }
+            Self::receive(&self.link, client, cx).map(drop)
+        })
+        .await;
+    }
+
+    /// The client has stopped: every handle learns the outcome, and the events end.
+    fn finish(self, outcome: Shutdown) {
+        let discarded = self.link.finish(outcome.clone());
+        if discarded > 0 {
+            self.emit(Event::Discarded {
+                messages: discarded,
+            });
+        }
+        if self.link.stop_requested().is_some() {
+            self.emit(Event::Stopped { outcome });
+        }
+        self.link.end_receiving();
+        self.link.hub.end();
+    }
+}
+
+/// One attempt: the target callback, then the connection; `close_timeout` takes the
+/// attempt's setting.
+async fn attempt_once<C: WsClient>(
+    target: &mut TargetFn,
+    attempt: u32,
+    close_timeout: &mut Duration,
+) -> Result<C, Error> {
+    let (url, config) = target(attempt).await?;
+    *close_timeout = config.close_timeout;
+    C::connect(&url, config).await
+}
+
+/// `future`'s output, or `None` as soon as the application stops the client (the future
+/// is then dropped, which cancels an attempt under way).
+async fn until_stopped<T>(link: &Link, future: impl Future<Output = T>) -> Option<T> {
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        link.register_task(cx);
+        if link.stop_requested().is_some() {
+            return Poll::Ready(None);
+        }
+        future.as_mut().poll(cx).map(Some)
+    })
+    .await
+}
+
+/// The time left until `deadline_ms`, zero once it has passed.
+fn until(deadline_ms: u64) -> Duration {
+    Duration::from_millis(deadline_ms.saturating_sub(now_ms()))
+}
