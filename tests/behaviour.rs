@@ -12,6 +12,7 @@
     reason = "tests fail by panicking"
 )]
 
+#[macro_use]
 mod support;
 
 use std::time::Duration;
@@ -26,27 +27,6 @@ use wsclient::{Abnormal, Client, CloseCode, CloseFrame, Config, Error, Message, 
 
 #[cfg(web)]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
-
-/// Declares one case for both targets.
-macro_rules! case {
-    (browser_skip = $why:tt; async fn $name:ident($peer:ident) $body:block) => {
-        #[cfg_attr(native, tokio::test(flavor = "multi_thread", worker_threads = 2))]
-        #[cfg_attr(web, wasm_bindgen_test::wasm_bindgen_test)]
-        #[cfg_attr(web, ignore = $why)]
-        async fn $name() {
-            let $peer = &Peer::start().await;
-            $body
-        }
-    };
-    (async fn $name:ident($peer:ident) $body:block) => {
-        #[cfg_attr(native, tokio::test(flavor = "multi_thread", worker_threads = 2))]
-        #[cfg_attr(web, wasm_bindgen_test::wasm_bindgen_test)]
-        async fn $name() {
-            let $peer = &Peer::start().await;
-            $body
-        }
-    };
-}
 
 // --- Sending and receiving -------------------------------------------------------------
 

@@ -61,7 +61,8 @@ pub enum Event {
     },
     /// Queued messages were dropped without being sent: the oldest, to make room under
     /// [`WhenFull::DropOldest`](super::WhenFull::DropOldest), or those still queued when
-    /// the client stopped without a connection to send them on.
+    /// the client stopped without a connection to send them on. Drops that follow each
+    /// other before the stream is read add up in one event.
     Discarded {
         /// How many messages.
         messages: usize,
@@ -74,7 +75,9 @@ pub enum Event {
         outcome: Shutdown,
     },
     /// No attempt follows: the client has stopped; the last event. `shutdown` returns at
-    /// once from now on.
+    /// once from now on, with the last connection's outcome when a connection's end was
+    /// the last failure, or [`Abnormal::NotConnected`](crate::Abnormal::NotConnected) when
+    /// an attempt was.
     GaveUp {
         /// Attempts made since the last stable connection.
         attempts: u32,
@@ -141,6 +144,15 @@ impl Hub {
         for feed in &state.feeds {
             let reader = {
                 let mut feed = feed.lock();
+                // A burst of discarded messages is one event.
+                if let (
+                    Event::Discarded { messages },
+                    Some(Event::Discarded { messages: unread }),
+                ) = (event, feed.events.back_mut())
+                {
+                    *unread += messages;
+                    continue;
+                }
                 if feed.events.len() == FEED_CAPACITY {
                     feed.events.pop_front();
                     feed.missed += 1;

@@ -89,6 +89,8 @@ impl<C: WsClient + 'static> Supervisor<C> {
         let mut wait = wait_first;
         loop {
             if wait {
+                // A `reconnect_now` from before this wait does not cut it short.
+                self.link.take_hurry();
                 let delay = self.backoff.next_delay();
                 self.emit(Event::Retrying {
                     attempt: self.attempt.saturating_add(1),
@@ -149,7 +151,6 @@ impl<C: WsClient + 'static> Supervisor<C> {
     async fn wait(&mut self, delay: Duration) -> bool {
         let mut sleep = Sleep::new(delay);
         let mut network = NetworkBack::new();
-        self.link.take_hurry();
         poll_fn(|cx| {
             self.link.register_task(cx);
             if self.link.stop_requested().is_some() {

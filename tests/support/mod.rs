@@ -7,6 +7,7 @@
 
 #![allow(
     dead_code,
+    unused_macros,
     unreachable_pub,
     reason = "each test binary uses a different part"
 )]
@@ -16,6 +17,27 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use wsclient::{Client, CloseCode, CloseFrame, Config};
+
+/// Declares one case for both targets.
+macro_rules! case {
+    (browser_skip = $why:tt; async fn $name:ident($peer:ident) $body:block) => {
+        #[cfg_attr(native, tokio::test(flavor = "multi_thread", worker_threads = 2))]
+        #[cfg_attr(web, wasm_bindgen_test::wasm_bindgen_test)]
+        #[cfg_attr(web, ignore = $why)]
+        async fn $name() {
+            let $peer = &Peer::start().await;
+            $body
+        }
+    };
+    (async fn $name:ident($peer:ident) $body:block) => {
+        #[cfg_attr(native, tokio::test(flavor = "multi_thread", worker_threads = 2))]
+        #[cfg_attr(web, wasm_bindgen_test::wasm_bindgen_test)]
+        async fn $name() {
+            let $peer = &Peer::start().await;
+            $body
+        }
+    };
+}
 
 #[cfg(native)]
 mod native;
@@ -43,6 +65,14 @@ pub struct Report {
     pub tcp_closed_by_client: bool,
     pub tcp_closed: bool,
     pub protocol_error: Option<String>,
+}
+
+/// What the test server counted for one `/flaky` scenario.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct Flaky {
+    pub upgrades: u64,
+    pub refused: u64,
+    pub accepted: u64,
 }
 
 /// The server's per-task ordering check over `"<task>:<seq>"` messages.
@@ -83,6 +113,15 @@ impl Peer {
     pub async fn wait(&self, id: &str, until: Until, timeout: Duration) -> Report {
         self.get(&report_path(id, Some(until), timeout.as_millis() as u64))
             .await
+    }
+
+    /// What the server counted for the `/flaky` scenario `id`.
+    pub async fn flaky(&self, id: &str) -> Flaky {
+        let body = self.get_body(&format!("/flaky-report?id={id}")).await;
+        match serde_json::from_str::<Option<Flaky>>(&body) {
+            Ok(flaky) => flaky.unwrap_or_default(),
+            Err(error) => panic!("the test server's flaky report is not JSON ({error}): {body}"),
+        }
     }
 
     /// A loopback port nothing listens on (the server's `/closed-port`).

@@ -1,0 +1,484 @@
+//! The reconnecting client, natively and in headless Chromium, against the test server's
+//! `/flaky` scenarios (which drop connections and refuse upgrades on cue) and its other
+//! fault modes. Timings are asserted with generous bounds only.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+#[macro_use]
+mod support;
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::future::{Either, select};
+use support::{GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, sleep, unique_id};
+use wsclient::reconnect::{
+    Event, Events, GiveUpReason, Jitter, Reconnect, Reconnecting, WhenFull,
+};
+use wsclient::{Abnormal, Client, CloseCode, Config, Error, Message, Shutdown};
+
+#[cfg(web)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+/// Short delays, so that the cases run quickly.
+fn quick() -> Reconnect {
+    Reconnect::default().backoff(Duration::from_millis(20), Duration::from_millis(200))
+}
+
+/// A policy whose every delay is exactly `delay`: decorrelated jitter between equal bounds.
+fn fixed(delay: Duration) -> Reconnect {
+    Reconnect::default()
+        .backoff(delay, delay)
+        .jitter(Jitter::Decorrelated)
+}
+
+async fn start(peer: &Peer, path: &str, policy: Reconnect) -> Reconnecting<Client> {
+    let url = peer.url(path);
+    match Reconnecting::<Client>::connect(&url, Config::default(), policy).await {
+        Ok(ws) => ws,
+        Err(error) => panic!("connect to {url} failed: {error}"),
+    }
+}
+
+/// `future`'s output, or a panic naming `what` after `limit`.
+async fn within<T>(limit: Duration, what: &str, future: impl Future<Output = T>) -> T {
+    match select(pin!(future), pin!(sleep(limit))).await {
+        Either::Left((output, _)) => output,
+        Either::Right(((), _)) => panic!("{what}: nothing after {limit:?}"),
+    }
+}
+
+/// The events up to and including the first that `done` accepts.
+async fn events_until(events: &mut Events, done: impl Fn(&Event) -> bool) -> Vec<Event> {
+    let mut seen = Vec::new();
+    within(GENEROUS * 3, "waiting for an event", async {
+        while let Some(event) = events.next().await {
+            let last = done(&event);
+            seen.push(event);
+            if last {
+                return;
+            }
+        }
+        panic!("the events ended first: {seen:?}");
+    })
+    .await;
+    seen
+}
+
+fn is_open(event: &Event) -> bool {
+    matches!(event, Event::Open { .. })
+}
+
+fn is_closed(event: &Event) -> bool {
+    matches!(event, Event::Closed { .. })
+}
+
+fn count(events: &[Event], what: fn(&Event) -> bool) -> usize {
+    events.iter().filter(|event| what(event)).count()
+}
+
+/// What the server received on every connection of the scenario `id`, in order.
+async fn received(peer: &Peer, id: &str, connections: u64) -> Vec<String> {
+    let mut all = Vec::new();
+    for n in 1..=connections {
+        let report = peer
+            .wait(&format!("{id}.{n}"), Until::TcpClosed, GENEROUS)
+            .await;
+        all.extend(report.first_messages);
+    }
+    all
+}
+
+// --- Reconnecting ----------------------------------------------------------------------
+
+case! {
+    async fn three_drops_with_refusals_lose_and_repeat_nothing(peer) {
+        // Each of the first three connections is dropped after three messages; after each
+        // drop the server refuses upgrades for 300 ms.
+        let id = unique_id("drops");
+        let path = format!("/flaky?id={id}&drops=3&after_messages=3&refuse_ms=300");
+        let mut ws = start(peer, &path, quick()).await;
+        let mut events = ws.events();
+        let mut story = Vec::new();
+        for round in 0..4 {
+            for i in 0..3 {
+                let n = round * 3 + i;
+                ws.send(Message::text(format!("0:{n}"))).await.unwrap();
+            }
+            if round < 3 {
+                // The messages of the next round are sent while disconnected: queued.
+                story.extend(events_until(&mut events, is_closed).await);
+            }
+        }
+        // The fourth connection echoes: every echo comes back, in order.
+        let mut echoes = Vec::new();
+        within(GENEROUS, "the last echoes", async {
+            while let Some(message) = ws.recv().await {
+                let text = message.as_text().unwrap().to_owned();
+                let last = text == "0:11";
+                echoes.push(text);
+                if last {
+                    break;
+                }
+            }
+        })
+        .await;
+        assert!(ws.shutdown(GENEROUS).await.is_clean());
+        story.extend(events_until(&mut events, |e| matches!(e, Event::Stopped { .. })).await);
+
+        let expected: Vec<String> = (0..12).map(|n| format!("0:{n}")).collect();
+        assert_eq!(received(peer, &id, 4).await, expected, "the server got each message once, in order");
+        // The echoes of the dropped connections may stop short, never repeat or reorder.
+        let mut last = -1;
+        for echo in &echoes {
+            let n: i32 = echo[2..].parse().unwrap();
+            assert!(n > last, "echoes out of order: {echoes:?}");
+            last = n;
+        }
+        let flaky = peer.flaky(&id).await;
+        assert_eq!(flaky.accepted, 4, "{flaky:?}");
+        assert!(flaky.refused >= 1, "{flaky:?}");
+        assert_eq!(count(&story, is_open), 3, "{story:?}");
+        assert_eq!(count(&story, is_closed), 4, "{story:?}");
+        assert_eq!(
+            count(&story, |e| matches!(e, Event::ConnectFailed { .. })) as u64,
+            flaky.refused,
+            "{story:?}"
+        );
+        for event in &story {
+            if let Event::Retrying { delay, .. } = event {
+                assert!(*delay <= Duration::from_millis(200), "{story:?}");
+            }
+            if let Event::Closed { outcome: Shutdown::Abnormal(cause), .. } = event {
+                assert!(matches!(cause, Abnormal::ConnectionLost(_)), "{story:?}");
+            }
+        }
+        assert!(matches!(story.last(), Some(Event::Stopped { outcome: Shutdown::Clean(_) })));
+    }
+}
+
+case! {
+    async fn a_shutdown_during_the_wait_is_prompt_and_no_attempt_follows(peer) {
+        let id = unique_id("wait");
+        let path = format!("/flaky?id={id}&drops=1&after_messages=1");
+        let mut ws = start(peer, &path, fixed(Duration::from_secs(1))).await;
+        let mut events = ws.events();
+        ws.send(Message::text("bye")).await.unwrap();
+        events_until(&mut events, |e| matches!(e, Event::Retrying { .. })).await;
+        ws.send(Message::text("queued, never sent")).await.unwrap();
+
+        let stopwatch = Stopwatch::start();
+        let outcome = ws.shutdown(GENEROUS).await;
+        assert!(stopwatch.elapsed() < Duration::from_millis(500), "{:?}", stopwatch.elapsed());
+        assert_eq!(outcome, Shutdown::Abnormal(Abnormal::NotConnected));
+        let rest = events_until(&mut events, |e| matches!(e, Event::Stopped { .. })).await;
+        assert!(
+            rest.iter().any(|e| matches!(e, Event::Discarded { messages: 1 })),
+            "{rest:?}"
+        );
+        assert!(events.next().await.is_none(), "the events end after Stopped");
+        assert_eq!(ws.recv().await.map(|m| m.as_text().map(str::to_owned)), Some(Some("bye".into())));
+        assert!(ws.recv().await.is_none());
+        assert!(matches!(ws.send(Message::text("late")).await, Err(Error::Closed)));
+
+        // Well past the delay the attempt would have come after: none came.
+        sleep(Duration::from_millis(1500)).await;
+        assert_eq!(peer.flaky(&id).await.upgrades, 1);
+    }
+}
+
+case! {
+    async fn a_full_queue_refuses_while_disconnected_and_sends_what_it_kept(peer) {
+        let id = unique_id("refuse");
+        let path = format!("/flaky?id={id}&drops=1&after_messages=1");
+        let policy = fixed(Duration::from_millis(500)).queue(5, 1 << 20, WhenFull::Refuse);
+        let ws = start(peer, &path, policy).await;
+        let mut events = ws.events();
+        ws.send(Message::text("drop me")).await.unwrap();
+        events_until(&mut events, is_closed).await;
+
+        let mut refused = 0;
+        for n in 0..100 {
+            match ws.send(Message::text(format!("0:{n}"))).await {
+                Ok(()) => {}
+                Err(Error::SendQueueFull) => refused += 1,
+                Err(other) => panic!("{other}"),
+            }
+        }
+        assert_eq!(refused, 95);
+        events_until(&mut events, is_open).await;
+        let second = peer.wait(&format!("{id}.2"), Until::HandshakeDone, GENEROUS).await;
+        assert!(second.handshake_done);
+        assert!(ws.shutdown(GENEROUS).await.is_clean());
+        let expected: Vec<String> = (0..5).map(|n| format!("0:{n}")).collect();
+        let report = peer.wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS).await;
+        assert_eq!(report.first_messages, expected);
+    }
+}
+
+case! {
+    async fn a_full_queue_drops_the_oldest_when_asked_and_says_so(peer) {
+        let id = unique_id("oldest");
+        let path = format!("/flaky?id={id}&drops=1&after_messages=1");
+        let policy = fixed(Duration::from_millis(500)).queue(5, 1 << 20, WhenFull::DropOldest);
+        let ws = start(peer, &path, policy).await;
+        let mut events = ws.events();
+        ws.send(Message::text("drop me")).await.unwrap();
+        events_until(&mut events, is_closed).await;
+
+        for n in 0..100 {
+            ws.send(Message::text(format!("0:{n}"))).await.unwrap();
+        }
+        let story = events_until(&mut events, is_open).await;
+        let discarded: usize = story
+            .iter()
+            .map(|e| match e {
+                Event::Discarded { messages } => *messages,
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(discarded, 95, "{story:?}");
+        assert!(ws.shutdown(GENEROUS).await.is_clean());
+        let expected: Vec<String> = (95..100).map(|n| format!("0:{n}")).collect();
+        let report = peer.wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS).await;
+        assert_eq!(report.first_messages, expected);
+    }
+}
+
+case! {
+    async fn the_target_callback_is_called_for_every_attempt(peer) {
+        // Two refused attempts, then the echo server; each URL carries its attempt.
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let id = unique_id("target");
+        let base = peer.url("/").trim_end_matches('/').to_owned();
+        let seen = Arc::clone(&calls);
+        let ws = Reconnecting::<Client>::connect_with(quick(), move |attempt| {
+            seen.lock().unwrap().push(attempt);
+            let path = if attempt < 3 {
+                "/refuse?status=503".to_owned()
+            } else {
+                format!("/echo?id={id}-{attempt}")
+            };
+            let url = format!("{base}{path}");
+            async move { Ok((url, Config::default())) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(*calls.lock().unwrap(), [1, 2, 3]);
+        let mut ws = ws;
+        ws.send(Message::text("hello")).await.unwrap();
+        assert_eq!(ws.recv().await.unwrap().as_text(), Some("hello"));
+        assert!(ws.shutdown(GENEROUS).await.is_clean());
+    }
+}
+
+case! {
+    async fn an_error_of_the_target_callback_is_a_failed_attempt(peer) {
+        let url = peer.url("/echo");
+        let ws = Reconnecting::<Client>::connect_with(quick(), move |attempt| {
+            let url = url.clone();
+            async move {
+                if attempt == 1 {
+                    Err(Error::Unsupported("no token yet"))
+                } else {
+                    Ok((url, Config::default()))
+                }
+            }
+        })
+        .await;
+        // `Unsupported` is final by default: connect fails with it, after one attempt.
+        assert!(matches!(ws, Err(Error::Unsupported("no token yet"))), "{ws:?}");
+    }
+}
+
+case! {
+    async fn a_final_close_code_stops_the_retries(peer) {
+        let id = unique_id("final");
+        let path = format!("/flaky?id={id}&drops=1&after_messages=1&close_code=1008&reason=banned");
+        let mut ws = start(peer, &path, quick()).await;
+        let mut events = ws.events();
+        ws.send(Message::text("hello")).await.unwrap();
+        let story = events_until(&mut events, |e| matches!(e, Event::GaveUp { .. })).await;
+        assert!(
+            matches!(story.last(), Some(Event::GaveUp { reason: GiveUpReason::Final, .. })),
+            "{story:?}"
+        );
+        assert!(events.next().await.is_none());
+        // What was received before the Close is still returned, then the end.
+        assert_eq!(ws.recv().await.unwrap().as_text(), Some("hello"));
+        assert!(ws.recv().await.is_none());
+        let outcome = ws.shutdown(GENEROUS).await;
+        let frame = outcome.peer_frame().expect("the server's Close");
+        assert_eq!((frame.code, frame.reason.as_str()), (CloseCode::POLICY_VIOLATION, "banned"));
+        sleep(Duration::from_millis(500)).await;
+        assert_eq!(peer.flaky(&id).await.upgrades, 1);
+    }
+}
+
+case! {
+    async fn max_attempts_bounds_the_attempts_of_connect(peer) {
+        let id = unique_id("max");
+        let url = peer.url(&format!("/flaky?id={id}&refuse_first=100"));
+        let policy = quick().max_attempts(Some(3));
+        let error = Reconnecting::<Client>::connect(&url, Config::default(), policy)
+            .await
+            .unwrap_err();
+        if IN_BROWSER {
+            assert!(matches!(error, Error::Connect { .. }), "{error}");
+        } else {
+            assert!(matches!(error, Error::UpgradeRefused { status: 503, .. }), "{error}");
+        }
+        assert_eq!(peer.flaky(&id).await.upgrades, 3);
+    }
+}
+
+case! {
+    browser_skip = "browsers do not report the HTTP status of a refused upgrade, so a 401 is retried like any failure there (see Reconnect::is_final_by_default)";
+    async fn a_refused_upgrade_with_401_is_final_natively(peer) {
+        let url = peer.url("/refuse?status=401");
+        let error = Reconnecting::<Client>::connect(&url, Config::default(), quick())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::UpgradeRefused { status: 401, .. }), "{error}");
+    }
+}
+
+case! {
+    async fn invalid_urls_settings_and_policies_fail_at_once(peer) {
+        let url = peer.url("/echo");
+        let bad_policies = [
+            Reconnect::default().backoff(Duration::ZERO, Duration::from_secs(1)),
+            Reconnect::default().backoff(Duration::from_secs(2), Duration::from_secs(1)),
+            Reconnect::default().factor(0.5),
+            Reconnect::default().factor(f64::NAN),
+            Reconnect::default().max_attempts(Some(0)),
+            Reconnect::default().queue(0, 1, WhenFull::Refuse),
+        ];
+        for policy in bad_policies {
+            let result = Reconnecting::<Client>::connect(&url, Config::default(), policy).await;
+            assert!(matches!(result, Err(Error::InvalidConfig { .. })), "{result:?}");
+        }
+        let result = Reconnecting::<Client>::connect("http://x/", Config::default(), quick()).await;
+        assert!(matches!(result, Err(Error::InvalidUrl { .. })), "{result:?}");
+        let config = Config::default().send_queue(0).connect_timeout(Duration::ZERO);
+        let result = Reconnecting::<Client>::connect(&url, config, quick()).await;
+        assert!(matches!(result, Err(Error::InvalidConfig { .. })), "{result:?}");
+    }
+}
+
+case! {
+    async fn a_half_open_connection_is_detected_by_liveness_and_replaced(peer) {
+        // The first connection goes silent; the heartbeat finds it dead, and the client
+        // comes back on the second URL.
+        let base = peer.url("/").trim_end_matches('/').to_owned();
+        let id = unique_id("half");
+        let config = Config::default()
+            .keepalive(Duration::from_millis(200), Duration::from_millis(500))
+            .heartbeat(Message::text("ping"));
+        let ws = Reconnecting::<Client>::connect_with(quick(), move |attempt| {
+            let path = if attempt == 1 { "/half-open".to_owned() } else { format!("/echo?id={id}") };
+            let target = (format!("{base}{path}"), config.clone());
+            async move { Ok(target) }
+        })
+        .await
+        .unwrap();
+        let mut events = ws.events();
+        let story = events_until(&mut events, is_open).await;
+        assert!(
+            story.iter().any(|e| matches!(
+                e,
+                Event::Closed { outcome: Shutdown::Abnormal(Abnormal::PongTimeout), .. }
+            )),
+            "{story:?}"
+        );
+        assert!(matches!(story.last(), Some(Event::Open { attempt: 2, .. })), "{story:?}");
+        assert!(ws.shutdown(GENEROUS).await.is_clean());
+    }
+}
+
+case! {
+    async fn reconnect_now_cuts_the_wait_short(peer) {
+        let id = unique_id("now");
+        let path = format!("/flaky?id={id}&drops=1&after_messages=1");
+        let ws = start(peer, &path, fixed(Duration::from_secs(60))).await;
+        let mut events = ws.events();
+        ws.send(Message::text("go")).await.unwrap();
+        events_until(&mut events, |e| matches!(e, Event::Retrying { .. })).await;
+        let stopwatch = Stopwatch::start();
+        ws.reconnect_now();
+        events_until(&mut events, is_open).await;
+        assert!(stopwatch.elapsed() < GENEROUS, "{:?}", stopwatch.elapsed());
+        assert!(ws.shutdown(GENEROUS).await.is_clean());
+    }
+}
+
+case! {
+    async fn a_short_lived_connection_does_not_reset_the_backoff(peer) {
+        // Every connection is dropped at once: without a stable connection the attempt
+        // count keeps growing and max_attempts ends it.
+        let id = unique_id("short");
+        let path = format!("/flaky?id={id}&drops=100&after_ms=50");
+        let policy = quick().max_attempts(Some(4)).stable_after(Duration::from_secs(60));
+        let ws = start(peer, &path, policy).await;
+        let mut events = ws.events();
+        let story = events_until(&mut events, |e| matches!(e, Event::GaveUp { .. })).await;
+        let attempts: Vec<u32> = story
+            .iter()
+            .filter_map(|e| match e {
+                Event::Connecting { attempt } => Some(*attempt),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(attempts, [2, 3, 4], "{story:?}");
+        assert!(
+            matches!(story.last(), Some(Event::GaveUp { attempts: 4, reason: GiveUpReason::MaxAttempts })),
+            "{story:?}"
+        );
+        // The last failure was a connection's end: its outcome is the client's.
+        let outcome = ws.shutdown(GENEROUS).await;
+        assert!(matches!(outcome, Shutdown::Abnormal(Abnormal::ConnectionLost(_))), "{outcome:?}");
+        assert_eq!(peer.flaky(&id).await.accepted, 4);
+    }
+}
+
+case! {
+    async fn dropping_the_client_closes_its_connection_cleanly(peer) {
+        let id = unique_id("dropped");
+        let ws = start(peer, &format!("/echo?id={id}"), quick()).await;
+        let sender = ws.sender();
+        let mut events = ws.events();
+        drop(ws);
+        let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+        assert_eq!(report.client_close, Some((Some(1000), String::new())));
+        assert!(report.close_sent.is_some(), "the server answered: a clean handshake");
+        let story = events_until(&mut events, |e| matches!(e, Event::Stopped { .. })).await;
+        assert!(matches!(story.last(), Some(Event::Stopped { outcome: Shutdown::Clean(_) })));
+        assert!(matches!(sender.send(Message::text("late")).await, Err(Error::Closed)));
+    }
+}
+
+/// The browser's `online` event cuts the wait short; natively nothing plays its part
+/// (`reconnect_now` does it, above).
+#[cfg(web)]
+#[wasm_bindgen_test::wasm_bindgen_test]
+async fn the_online_event_cuts_the_wait_short() {
+    let peer = &Peer::start().await;
+    let id = unique_id("online");
+    let path = format!("/flaky?id={id}&drops=1&after_messages=1");
+    let ws = start(peer, &path, fixed(Duration::from_secs(60))).await;
+    let mut events = ws.events();
+    ws.send(Message::text("go")).await.unwrap();
+    events_until(&mut events, |e| matches!(e, Event::Retrying { .. })).await;
+    let online = web_sys::Event::new("online").unwrap();
+    web_sys::window().unwrap().dispatch_event(&online).unwrap();
+    events_until(&mut events, is_open).await;
+    assert!(ws.shutdown(GENEROUS).await.is_clean());
+}
