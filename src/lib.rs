@@ -45,6 +45,13 @@
 //! [`Config::close_timeout`]. A timeout may be anything up to `Duration::MAX`, which
 //! natively means "never" (in the browser: about 24.8 days, see below).
 //!
+//! # Reconnecting
+//!
+//! [`reconnect::Reconnecting`] wraps any [`WsClient`] in a connection that comes back after
+//! a drop: exponential backoff with jitter per attempt, a bounded queue for what is sent
+//! meanwhile, a URL callback per attempt, failures marked final, and
+//! [`Event`](reconnect::Event)s for the user interface. See the [`reconnect`] module.
+//!
 //! # Liveness
 //!
 //! [`Config::keepalive`] sends a ping every interval and declares the connection dead when
@@ -118,6 +125,7 @@
 //! | `liveness check failed` (natively), `failing the connection` (in the browser: also for a message too large or a full receive queue) | `WARN` | `error`, `code` in the browser |
 //! | `the peer broke the protocol; failing the connection` (natively) | `WARN` | `error`, `code` |
 //! | `websocket closed` | `DEBUG` after a completed handshake, `INFO` otherwise | `outcome`, `reason` (the peer's), `close_took_ms` (since the first close request) |
+//! | `reconnecting client` (each [`reconnect::Event`], outside the connections' spans) | `DEBUG` | `event` |
 //!
 //! An application that wants none of it, or not in release builds, enables tracing's
 //! `max_level_off` or `release_max_level_off` feature: the events are then compiled out

@@ -14,15 +14,13 @@ mod support;
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use support::{GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, sleep, unique_id};
-use wsclient::reconnect::{
-    Event, Events, GiveUpReason, Jitter, Reconnect, Reconnecting, WhenFull,
-};
+use wsclient::reconnect::{Event, Events, GiveUpReason, Jitter, Reconnect, Reconnecting, WhenFull};
 use wsclient::{Abnormal, Client, CloseCode, Config, Error, Message, Shutdown};
 
 #[cfg(web)]
@@ -146,7 +144,8 @@ case! {
         let flaky = peer.flaky(&id).await;
         assert_eq!(flaky.accepted, 4, "{flaky:?}");
         assert!(flaky.refused >= 1, "{flaky:?}");
-        assert_eq!(count(&story, is_open), 3, "{story:?}");
+        // The first stream tells the story from the start: four connections opened.
+        assert_eq!(count(&story, is_open), 4, "{story:?}");
         assert_eq!(count(&story, is_closed), 4, "{story:?}");
         assert_eq!(
             count(&story, |e| matches!(e, Event::ConnectFailed { .. })) as u64,
@@ -256,12 +255,13 @@ case! {
 case! {
     async fn the_target_callback_is_called_for_every_attempt(peer) {
         // Two refused attempts, then the echo server; each URL carries its attempt.
-        let calls = Arc::new(Mutex::new(Vec::new()));
+        let calls = Arc::new(AtomicU32::new(0));
         let id = unique_id("target");
         let base = peer.url("/").trim_end_matches('/').to_owned();
         let seen = Arc::clone(&calls);
         let ws = Reconnecting::<Client>::connect_with(quick(), move |attempt| {
-            seen.lock().unwrap().push(attempt);
+            let previous = seen.fetch_add(1, Ordering::Relaxed);
+            assert_eq!(attempt, previous + 1, "called once per attempt, with its number");
             let path = if attempt < 3 {
                 "/refuse?status=503".to_owned()
             } else {
@@ -272,7 +272,7 @@ case! {
         })
         .await
         .unwrap();
-        assert_eq!(*calls.lock().unwrap(), [1, 2, 3]);
+        assert_eq!(calls.load(Ordering::Relaxed), 3);
         let mut ws = ws;
         ws.send(Message::text("hello")).await.unwrap();
         assert_eq!(ws.recv().await.unwrap().as_text(), Some("hello"));
@@ -392,6 +392,9 @@ case! {
         .unwrap();
         let mut events = ws.events();
         let story = events_until(&mut events, is_open).await;
+        // The first stream's story starts with the first connection, then the second.
+        assert!(matches!(story.last(), Some(Event::Open { attempt: 1, .. })), "{story:?}");
+        let story = events_until(&mut events, is_open).await;
         assert!(
             story.iter().any(|e| matches!(
                 e,
@@ -437,7 +440,7 @@ case! {
                 _ => None,
             })
             .collect();
-        assert_eq!(attempts, [2, 3, 4], "{story:?}");
+        assert_eq!(attempts, [1, 2, 3, 4], "{story:?}");
         assert!(
             matches!(story.last(), Some(Event::GaveUp { attempts: 4, reason: GiveUpReason::MaxAttempts })),
             "{story:?}"
@@ -446,6 +449,40 @@ case! {
         let outcome = ws.shutdown(GENEROUS).await;
         assert!(matches!(outcome, Shutdown::Abnormal(Abnormal::ConnectionLost(_))), "{outcome:?}");
         assert_eq!(peer.flaky(&id).await.accepted, 4);
+    }
+}
+
+case! {
+    async fn start_tells_the_first_attempts_too_and_a_shutdown_cancels_them(peer) {
+        let id = unique_id("start");
+        let url = peer.url(&format!("/flaky?id={id}&refuse_first=100"));
+        let ws = Reconnecting::<Client>::start(&url, Config::default(), fixed(Duration::from_secs(60)))
+            .unwrap();
+        let mut events = ws.events();
+        ws.send(Message::text("queued before any connection")).await.unwrap();
+        let story = events_until(&mut events, |e| matches!(e, Event::Retrying { .. })).await;
+        assert!(matches!(story[0], Event::Connecting { attempt: 1 }), "{story:?}");
+        assert!(matches!(story[1], Event::ConnectFailed { attempt: 1, .. }), "{story:?}");
+        assert!(matches!(story[2], Event::Retrying { attempt: 2, .. }), "{story:?}");
+        assert_eq!(ws.shutdown(GENEROUS).await, Shutdown::Abnormal(Abnormal::NotConnected));
+        let rest = events_until(&mut events, |e| matches!(e, Event::Stopped { .. })).await;
+        assert!(matches!(rest[..], [Event::Discarded { messages: 1 }, Event::Stopped { .. }]), "{rest:?}");
+        assert_eq!(peer.flaky(&id).await.upgrades, 1);
+    }
+}
+
+case! {
+    async fn start_gives_up_like_connect_and_says_why_in_the_events(peer) {
+        let id = unique_id("start-max");
+        let url = peer.url(&format!("/flaky?id={id}&refuse_first=100"));
+        let mut ws = Reconnecting::<Client>::start(&url, Config::default(), quick().max_attempts(Some(2)))
+            .unwrap();
+        let mut events = ws.events();
+        let story = events_until(&mut events, |e| matches!(e, Event::GaveUp { .. })).await;
+        assert_eq!(count(&story, |e| matches!(e, Event::ConnectFailed { .. })), 2, "{story:?}");
+        assert!(ws.recv().await.is_none());
+        assert!(matches!(ws.send(Message::text("late")).await, Err(Error::Closed)));
+        assert_eq!(ws.shutdown(GENEROUS).await, Shutdown::Abnormal(Abnormal::NotConnected));
     }
 }
 

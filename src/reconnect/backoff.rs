@@ -37,7 +37,13 @@ pub(super) struct Backoff {
 
 impl Backoff {
     /// `base ≤ cap` and `factor ≥ 1` (finite) are checked by the policy.
-    pub(super) fn new(base: Duration, cap: Duration, factor: f64, jitter: Jitter, seed: u64) -> Self {
+    pub(super) fn new(
+        base: Duration,
+        cap: Duration,
+        factor: f64,
+        jitter: Jitter,
+        seed: u64,
+    ) -> Self {
         Self {
             base,
             cap,
@@ -151,7 +157,10 @@ mod tests {
             let mut previous = BASE;
             for delay in delays {
                 assert!(delay >= BASE && delay <= CAP, "{delay:?}");
-                assert!(delay <= previous.mul_f64(4.0).min(CAP), "{delay:?} after {previous:?}");
+                assert!(
+                    delay <= previous.mul_f64(4.0).min(CAP),
+                    "{delay:?} after {previous:?}"
+                );
                 previous = delay;
             }
         }

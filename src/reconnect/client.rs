@@ -13,7 +13,7 @@ use super::events::Events;
 use super::link::{Link, Linked, Stop, deadline_after};
 use super::policy::Reconnect;
 use super::runtime;
-use super::supervisor::{Attempts, Supervisor, TargetFn};
+use super::supervisor::{Supervisor, TargetFn};
 use crate::backend::{Backend, Conn};
 use crate::lock::Shared;
 use crate::{Client, CloseFrame, Config, Error, MaybeSend, Message, Shutdown, WsClient};
@@ -40,7 +40,8 @@ use crate::{Client, CloseFrame, Config, Error, MaybeSend, Message, Shutdown, WsC
 /// the browser's `WebSocket`) when that connection broke may or may not have reached the
 /// peer, and is not sent again: an application that needs every message delivered
 /// acknowledges them itself. Received messages are never dropped while the client lives:
-/// the end of a connection is noticed after what it received has gone to `recv`.
+/// the end of a connection is noticed after what it received has gone to `recv`, so an
+/// application must read them (see [`recv`](Self::recv)).
 ///
 /// # Example
 ///
@@ -91,16 +92,10 @@ impl<C: WsClient + 'static> Reconnecting<C> {
     /// At once, without an attempt: [`Error::InvalidUrl`] and [`Error::InvalidConfig`]
     /// for an invalid URL, setting or policy. After the attempts: the last attempt's error,
     /// when it was final ([`Reconnect::give_up_when`]) or
-    /// [`max_attempts`](Reconnect::max_attempts) were made.
+    /// [`max_attempts`](Reconnect::max_attempts) were made. Natively
+    /// [`Error::Environment`] outside a tokio runtime.
     pub async fn connect(url: &str, config: Config, policy: Reconnect) -> Result<Self, Error> {
-        crate::url::check_websocket_url(url)?;
-        config.check()?;
-        let url = url.to_owned();
-        Self::connect_with(policy, move |_attempt| {
-            let target = (url.clone(), config.clone());
-            async move { Ok(target) }
-        })
-        .await
+        Self::start(url, config, policy)?.opened().await
     }
 
     /// Like [`connect`](Self::connect), with the URL and settings of each attempt from
@@ -127,7 +122,41 @@ impl<C: WsClient + 'static> Reconnecting<C> {
     ///
     /// # Errors
     /// As [`connect`](Self::connect).
-    pub async fn connect_with<F, Fut>(policy: Reconnect, mut target: F) -> Result<Self, Error>
+    pub async fn connect_with<F, Fut>(policy: Reconnect, target: F) -> Result<Self, Error>
+    where
+        F: FnMut(u32) -> Fut + MaybeSend + 'static,
+        Fut: Future<Output = Result<(String, Config), Error>> + MaybeSend + 'static,
+    {
+        Self::start_with(policy, target)?.opened().await
+    }
+
+    /// Like [`connect`](Self::connect), but returns at once, before the first attempt:
+    /// [`events`](Self::events) then tells the whole story, the first attempts included
+    /// (for a user interface that shows "connecting…"), [`send`](Self::send) queues until
+    /// a connection opens, and [`shutdown`](Self::shutdown) cancels the attempts. When
+    /// the policy gives up before any connection opened, the events end with
+    /// [`Event::GaveUp`](super::Event::GaveUp) after the last
+    /// [`Event::ConnectFailed`](super::Event::ConnectFailed), and `recv` returns `None`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUrl`] and [`Error::InvalidConfig`] for an invalid URL, setting or
+    /// policy; natively [`Error::Environment`] outside a tokio runtime.
+    pub fn start(url: &str, config: Config, policy: Reconnect) -> Result<Self, Error> {
+        crate::url::check_websocket_url(url)?;
+        config.check()?;
+        let url = url.to_owned();
+        Self::start_with(policy, move |_attempt| {
+            let target = (url.clone(), config.clone());
+            async move { Ok(target) }
+        })
+    }
+
+    /// [`start`](Self::start) with a target callback, as
+    /// [`connect_with`](Self::connect_with).
+    ///
+    /// # Errors
+    /// As [`start`](Self::start).
+    pub fn start_with<F, Fut>(policy: Reconnect, mut target: F) -> Result<Self, Error>
     where
         F: FnMut(u32) -> Fut + MaybeSend + 'static,
         Fut: Future<Output = Result<(String, Config), Error>> + MaybeSend + 'static,
@@ -135,27 +164,34 @@ impl<C: WsClient + 'static> Reconnecting<C> {
         policy.check()?;
         let link = Linked::new(policy.queue_messages, policy.queue_bytes, policy.when_full);
         let target: TargetFn = Box::new(move |attempt| Box::pin(target(attempt)));
-        let mut supervisor = Supervisor::<C>::new(Shared::clone(&link), policy, target);
-        let client = match supervisor.connect(false).await {
-            Attempts::Open(client) => client,
-            Attempts::GaveUp(Some(error)) => return Err(unshare(error)),
-            // Nothing can stop a client that does not exist yet.
-            Attempts::GaveUp(None) | Attempts::Stopped => return Err(Error::Closed),
-        };
-        let close_timeout = supervisor.close_timeout();
-        runtime::spawn(supervisor.run(client))?;
+        let supervisor = Supervisor::<C>::new(Shared::clone(&link), policy, target);
+        runtime::spawn(supervisor.run())?;
         Ok(Self {
-            sender: ReconnectingSender { link, close_timeout },
+            sender: ReconnectingSender { link },
             finished: false,
             _client: PhantomData,
         })
     }
+
+    /// `self` once a connection is open, or the error that made the policy give up.
+    async fn opened(self) -> Result<Self, Error> {
+        match poll_fn(|cx| self.sender.link.poll_opened(cx)).await {
+            Ok(()) => Ok(self),
+            Err(Some(error)) => {
+                self.sender.link.hub.forget_unclaimed();
+                Err(unshare(error))
+            }
+            // Only the application stops a client, and it does not hold this one yet.
+            Err(None) => Err(Error::Closed),
+        }
+    }
 }
 
-/// The error of the last attempt. While `connect` runs nobody can hold the events, so the
-/// error is not shared; were it, its text is kept.
+/// The error of the last attempt. While `connect` runs nobody can hold the events, and the
+/// unread ones are forgotten first, so the error is not shared; were it, its text is kept.
 fn unshare(error: Arc<Error>) -> Error {
-    Arc::try_unwrap(error).unwrap_or_else(|shared| Error::ConnectionLost(Some(shared.to_string().into())))
+    Arc::try_unwrap(error)
+        .unwrap_or_else(|shared| Error::ConnectionLost(Some(shared.to_string().into())))
 }
 
 impl<C: WsClient> Reconnecting<C> {
@@ -173,11 +209,18 @@ impl<C: WsClient> Reconnecting<C> {
     /// The next message, from whichever connection is open; `None` once the client has
     /// stopped (after `shutdown`, or when the policy gave up) and every message received
     /// before was returned.
+    ///
+    /// Read what arrives, even in an application that only sends: as with a connection's
+    /// own queue, up to 16 unread messages (beyond the connection's
+    /// [`Config::receive_queue`]) pause reading, and a paused connection's end is noticed
+    /// only once they are read.
     pub fn recv(&mut self) -> impl Future<Output = Option<Message>> + use<'_, C> {
         poll_fn(|cx| Pin::new(&mut *self).poll_next(cx))
     }
 
-    /// A new stream of what happens from now on. See [`Event`](super::Event).
+    /// A stream of what happens: the first call's from the start (the first attempts
+    /// included, at most the last 64 of them), later calls' from the moment of the call.
+    /// See [`Event`](super::Event).
     pub fn events(&self) -> Events {
         self.sender.link.hub.subscribe()
     }
@@ -227,7 +270,7 @@ impl<C: WsClient> Drop for Reconnecting<C> {
         if !link.is_stopping() {
             link.request_stop(Stop::Close {
                 frame: CloseFrame::normal(),
-                deadline_ms: deadline_after(self.sender.close_timeout),
+                deadline_ms: deadline_after(link.close_timeout()),
             });
         }
     }
@@ -265,7 +308,6 @@ impl<C: WsClient> std::fmt::Debug for Reconnecting<C> {
 #[derive(Clone)]
 pub struct ReconnectingSender {
     link: Link,
-    close_timeout: Duration,
 }
 
 impl ReconnectingSender {

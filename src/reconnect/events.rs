@@ -102,14 +102,17 @@ pub enum GiveUpReason {
 }
 
 /// Where events go: one bounded feed per [`Events`] stream.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Hub {
     state: Lock<HubState>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct HubState {
     feeds: Vec<Shared<Lock<Feed>>>,
+    /// The feed that collects the first events until the first stream takes it, so that
+    /// the first [`Events`] tells the story from the start.
+    unclaimed: Option<Shared<Lock<Feed>>>,
     ended: bool,
 }
 
@@ -122,9 +125,24 @@ struct Feed {
 }
 
 impl Hub {
-    /// A new stream of the events from now on (ended at once if the client has stopped).
+    pub(super) fn new() -> Self {
+        let first = Shared::new(Lock::new(Feed::default()));
+        Self {
+            state: Lock::new(HubState {
+                feeds: vec![Shared::clone(&first)],
+                unclaimed: Some(first),
+                ended: false,
+            }),
+        }
+    }
+
+    /// A new stream of the events from now on (ended at once if the client has stopped);
+    /// the first stream also gets those from before it, from the first on.
     pub(super) fn subscribe(&self) -> Events {
         let mut state = self.state.lock();
+        if let Some(feed) = state.unclaimed.take() {
+            return Events { feed };
+        }
         let feed = Shared::new(Lock::new(Feed {
             ended: state.ended,
             ..Feed::default()
@@ -135,6 +153,16 @@ impl Hub {
             state.feeds.push(Shared::clone(&feed));
         }
         Events { feed }
+    }
+
+    /// Drops what the first stream would have got, as nobody will take it (a `connect`
+    /// that failed), so that the events give up their share of its error.
+    pub(super) fn forget_unclaimed(&self) {
+        let mut state = self.state.lock();
+        if let Some(feed) = state.unclaimed.take() {
+            state.feeds.retain(|kept| !Shared::ptr_eq(kept, &feed));
+            feed.lock().events.clear();
+        }
     }
 
     /// Hands `event` to every stream.
@@ -196,6 +224,14 @@ impl Hub {
 #[derive(Debug)]
 pub struct Events {
     feed: Shared<Lock<Feed>>,
+}
+
+impl Events {
+    /// The next event; `None` after the client's last one. The same as
+    /// `StreamExt::next`, without the import.
+    pub async fn next(&mut self) -> Option<Event> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
 }
 
 impl Stream for Events {

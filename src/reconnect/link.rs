@@ -2,6 +2,7 @@
 //! the received messages, the stop request and the final outcome.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -39,10 +40,7 @@ pub(super) enum Phase {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Stop {
     /// A closing handshake with this frame, to give up at this time (`clock::now_ms`).
-    Close {
-        frame: CloseFrame,
-        deadline_ms: u64,
-    },
+    Close { frame: CloseFrame, deadline_ms: u64 },
     /// `close_now`: no handshake.
     Abort,
 }
@@ -64,6 +62,12 @@ struct State {
     task: Option<Waker>,
     /// `reconnect_now` was called, or the network came back: cut the wait short.
     hurry: bool,
+    /// A connection has been open (`connect` resolves).
+    ever_open: bool,
+    /// Why the client gave up before any connection opened.
+    failure: Option<Arc<Error>>,
+    /// The close timeout of the settings last used, for a dropped client's close.
+    close_timeout: Duration,
 }
 
 /// Messages sent while they cannot go out yet, within the policy's bounds.
@@ -145,8 +149,11 @@ impl Linked {
                 outcome_waiters: Wakers::default(),
                 task: None,
                 hurry: false,
+                ever_open: false,
+                failure: None,
+                close_timeout: crate::Config::default().close_timeout,
             }),
-            hub: Hub::default(),
+            hub: Hub::new(),
         })
     }
 
@@ -273,6 +280,25 @@ impl Linked {
         }
     }
 
+    /// Ready once the first connection is open, or with why the client stopped before
+    /// (`None`: the application stopped it).
+    pub(super) fn poll_opened(&self, cx: &mut Context<'_>) -> Poll<Result<(), Option<Arc<Error>>>> {
+        let mut state = self.state.lock();
+        if state.ever_open {
+            Poll::Ready(Ok(()))
+        } else if state.outcome.is_some() {
+            Poll::Ready(Err(state.failure.take()))
+        } else {
+            state.outcome_waiters.register(cx.waker());
+            Poll::Pending
+        }
+    }
+
+    /// The close timeout for a dropped client.
+    pub(super) fn close_timeout(&self) -> Duration {
+        self.state.lock().close_timeout
+    }
+
     /// `true` once the client stops or has stopped.
     pub(super) fn is_stopping(&self) -> bool {
         self.state.lock().phase == Phase::Stopping
@@ -312,9 +338,24 @@ impl Linked {
             if state.phase != Phase::Stopping {
                 state.phase = phase;
             }
-            state.senders.take()
+            let mut wakers = state.senders.take();
+            if phase == Phase::Open && !state.ever_open {
+                state.ever_open = true;
+                wakers.extend(state.outcome_waiters.take());
+            }
+            wakers
         };
         wake_all(senders);
+    }
+
+    /// A connection opened with settings whose close timeout is `timeout`.
+    pub(super) fn set_close_timeout(&self, timeout: Duration) {
+        self.state.lock().close_timeout = timeout;
+    }
+
+    /// The client gave up before any connection opened, because of `error`.
+    pub(super) fn set_failure(&self, error: Arc<Error>) {
+        self.state.lock().failure = Some(error);
     }
 
     /// `true` while a queued message waits.

@@ -239,25 +239,34 @@ impl Reconnect {
     /// Refuses settings that cannot work, as `Config::check` does.
     pub(super) fn check(&self) -> Result<(), Error> {
         let invalid = |setting: &'static str, problem: &'static str| {
-            Err(Error::InvalidConfig {
-                setting,
-                problem,
-            })
+            Err(Error::InvalidConfig { setting, problem })
         };
         if self.base.is_zero() {
             return invalid("Reconnect::backoff", "the base delay must be above zero");
         }
         if self.base > self.cap {
-            return invalid("Reconnect::backoff", "the base delay must be at most the cap");
+            return invalid(
+                "Reconnect::backoff",
+                "the base delay must be at most the cap",
+            );
         }
         if !(self.factor.is_finite() && self.factor >= 1.0) {
-            return invalid("Reconnect::factor", "the factor must be a finite number of at least 1");
+            return invalid(
+                "Reconnect::factor",
+                "the factor must be a finite number of at least 1",
+            );
         }
         if self.max_attempts == Some(0) {
-            return invalid("Reconnect::max_attempts", "at least one attempt: Some(0) would never connect");
+            return invalid(
+                "Reconnect::max_attempts",
+                "at least one attempt: Some(0) would never connect",
+            );
         }
         if self.queue_messages == 0 {
-            return invalid("Reconnect::queue", "the queue must hold at least one message");
+            return invalid(
+                "Reconnect::queue",
+                "the queue must hold at least one message",
+            );
         }
         Ok(())
     }

@@ -180,9 +180,10 @@ mod online {
     impl Drop for Listener {
         fn drop(&mut self) {
             // Removing a listener never throws; there is nothing to do if it did.
-            let _ = self
-                .target
-                .remove_event_listener_with_callback("online", self.callback.as_ref().unchecked_ref());
+            let _ = self.target.remove_event_listener_with_callback(
+                "online",
+                self.callback.as_ref().unchecked_ref(),
+            );
         }
     }
 }

@@ -24,7 +24,8 @@ use crate::{Abnormal, Config, Error, Shutdown, WsClient, WsSender};
 
 /// A future of the URL and settings of one attempt.
 #[cfg(native)]
-pub(super) type TargetFuture = Pin<Box<dyn Future<Output = Result<(String, Config), Error>> + Send>>;
+pub(super) type TargetFuture =
+    Pin<Box<dyn Future<Output = Result<(String, Config), Error>> + Send>>;
 /// A future of the URL and settings of one attempt.
 #[cfg(web)]
 pub(super) type TargetFuture = Pin<Box<dyn Future<Output = Result<(String, Config), Error>>>>;
@@ -37,7 +38,7 @@ pub(super) type TargetFn = Box<dyn FnMut(u32) -> TargetFuture + Send>;
 pub(super) type TargetFn = Box<dyn FnMut(u32) -> TargetFuture>;
 
 /// How a run of attempts ended.
-pub(super) enum Attempts<C> {
+enum Attempts<C> {
     /// A connection is open.
     Open(C),
     /// The application stopped the client meanwhile.
@@ -85,7 +86,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
 
     /// Attempts to connect until one succeeds, the policy gives up, or the application
     /// stops the client. With `wait_first`, the first attempt waits its backoff delay too.
-    pub(super) async fn connect(&mut self, wait_first: bool) -> Attempts<C> {
+    async fn connect(&mut self, wait_first: bool) -> Attempts<C> {
         let mut wait = wait_first;
         loop {
             if wait {
@@ -108,6 +109,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
             let error = match until_stopped(&self.link, once).await {
                 None => return Attempts::Stopped,
                 Some(Ok(client)) => {
+                    self.link.set_close_timeout(self.close_timeout);
                     let protocol = client.protocol().map(str::to_owned);
                     self.emit(Event::Open { attempt, protocol });
                     return Attempts::Open(client);
@@ -134,16 +136,15 @@ impl<C: WsClient + 'static> Supervisor<C> {
     fn gives_up(&self, is_final: bool) -> Option<GiveUpReason> {
         if is_final {
             Some(GiveUpReason::Final)
-        } else if self.policy.max_attempts.is_some_and(|max| self.attempt >= max) {
+        } else if self
+            .policy
+            .max_attempts
+            .is_some_and(|max| self.attempt >= max)
+        {
             Some(GiveUpReason::MaxAttempts)
         } else {
             None
         }
-    }
-
-    /// The close timeout of the settings last used.
-    pub(super) fn close_timeout(&self) -> Duration {
-        self.close_timeout
     }
 
     /// Waits `delay`, cut short by `reconnect_now` or the network coming back; `false` if
@@ -167,9 +168,18 @@ impl<C: WsClient + 'static> Supervisor<C> {
         .await
     }
 
-    /// Serves connections until the client stops: the task's body once the first
-    /// connection is open.
-    pub(super) async fn run(mut self, mut client: C) {
+    /// The task's body: connects, then serves connections until the client stops.
+    pub(super) async fn run(mut self) {
+        let mut client = match self.connect(false).await {
+            Attempts::Open(client) => client,
+            Attempts::GaveUp(error) => {
+                if let Some(error) = error {
+                    self.link.set_failure(error);
+                }
+                return self.finish(Shutdown::Abnormal(Abnormal::NotConnected));
+            }
+            Attempts::Stopped => return self.finish(Shutdown::Abnormal(Abnormal::NotConnected)),
+        };
         loop {
             self.link.set_phase(Phase::Open);
             let opened_ms = now_ms();
@@ -299,8 +309,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
                     deadline = (deadline_ms, Sleep::new(until(deadline_ms)));
                 }
             }
-            let flushed =
-                !Self::forward(&self.link, flushing, cx) || !self.link.has_outgoing();
+            let flushed = !Self::forward(&self.link, flushing, cx) || !self.link.has_outgoing();
             if closing.is_none() && flushed {
                 let (closer, frame) = (flushing.clone(), frame.clone());
                 closing = Some(Box::pin(async move { closer.close(frame, timeout).await }));
