@@ -5,19 +5,21 @@
 //   bash scripts/demo.sh --check          # builds, serves on a free port, runs this
 //   DEMO_URL=http://127.0.0.1:8080/ npm test   # against a demo that is already running
 //
-// Environment: DEMO_URL (required), DEMO_SCREENSHOT (default ../../target/demo.png),
-// CHROMIUM (default /usr/bin/chromium).
+// Environment: DEMO_URL (required), DEMO_SCREENSHOT (default ../../target/demo.png; a
+// phone-width one, demo-phone.png, goes next to it), CHROMIUM (default /usr/bin/chromium).
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.DEMO_URL;
 const screenshot = resolve(process.env.DEMO_SCREENSHOT ?? resolve(here, "../../target/demo.png"));
+const phoneScreenshot = join(dirname(screenshot), "demo-phone.png");
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 /** Every step waits at most this long for the page (ms); the server is local. */
@@ -199,6 +201,94 @@ describe("the wsclient demo page", () => {
 
     mkdirSync(dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot, fullPage: true });
+  });
+
+  it("reconnect: drops every 800 ms, the client comes back, shutdown() ends it for good", async () => {
+    await choose("reconnect", { ms: 800, timeout: 2000 });
+    assert.match(
+      await page.textContent("#url"),
+      /\/flaky\?id=demo-\d+-\d+&drops=1000000&after_ms=800&refuse_ms=600$/,
+    );
+    // Every state the status pill goes through, however briefly.
+    await page.evaluate(() => {
+      const status = document.getElementById("status");
+      window.statusSeen = [];
+      new MutationObserver(() => window.statusSeen.push(status.dataset.state)).observe(status, {
+        attributes: true,
+        attributeFilter: ["data-state"],
+      });
+    });
+    await connect();
+    const conn = await page.getAttribute("#log .entry:last-child", "data-conn");
+    const mine = `#log .entry[data-conn="${conn}"]`;
+    /** The texts of this connection's log entries of one kind. */
+    const entries = (kind) =>
+      page.$$eval(`${mine}[data-kind="${kind}"] .text`, (texts) => texts.map((t) => t.textContent));
+    /** Waits until `text` comes back, quoted as the log quotes it. */
+    const echoed = (text) =>
+      page.waitForSelector(`${mine}.received .text:text-is(${JSON.stringify(JSON.stringify(text))})`);
+
+    await page.fill("#message", "hello");
+    await page.click("#send");
+    await echoed("hello");
+
+    // The server drops the connection; sent meanwhile, a message waits for the next one.
+    await page.waitForSelector('#status[data-state="reconnecting"]');
+    await page.fill("#message", "while away");
+    await page.click("#send");
+    await echoed("while away");
+    assert.deepEqual((await entries("sent")).slice(-1), [
+      '"while away" (queued: goes out on the next connection)',
+    ]);
+
+    // The log tells the story: the drop, the backoff, and an Open after it.
+    await page.waitForFunction((conn) => {
+      const log = [...document.querySelectorAll(`#log .entry[data-conn="${conn}"]`)];
+      const text = (e) => e.querySelector(".text").textContent;
+      const retry = log.findIndex((e) => e.dataset.kind === "retry" && text(e).startsWith("Retrying in"));
+      return retry >= 0 && log.slice(retry).some((e) => e.dataset.kind === "up" && text(e).startsWith("Open (attempt"));
+    }, conn);
+    const downs = await entries("down");
+    assert.match(downs[0], /^Closed after \d+ ms: Abnormal\(.+\)$/);
+    const retries = await entries("retry");
+    assert.ok(retries.some((t) => /^Retrying in \d+ ms \(attempt \d+\)$/.test(t)), retries.join("\n"));
+    assert.ok(retries.some((t) => /^Connecting \(attempt \d+\)$/.test(t)), retries.join("\n"));
+    assert.ok(
+      (await entries("up")).some((t) => /^Open \(attempt \d+\): 1 queued message goes out now$/.test(t)),
+      "the Open after the drop says that the queued message goes out",
+    );
+
+    // Right after that Open, while the new connection is up: echo, then shut down.
+    await page.waitForSelector('#status[data-state="open"]');
+    await page.fill("#message", "after the reconnect");
+    await page.click("#send");
+    await echoed("after the reconnect");
+    const outcome = await nextOutcome(() => page.click("#shutdown"));
+    assert.equal(outcome.text, 'Clean 1000 ""');
+    assert.equal(outcome.kind, "clean");
+    assert.equal(await page.getAttribute("#status", "data-state"), "idle");
+    const seen = await page.evaluate(() => window.statusSeen);
+    for (const state of ["open", "reconnecting", "closing", "idle"]) {
+      assert.ok(seen.includes(state), `the status never showed ${state}: ${seen.join(", ")}`);
+    }
+
+    // Stopped for good: the last event says so, and no attempt follows.
+    await page.waitForSelector(`${mine}.info .text:text-is("events() ended: nothing more will happen")`);
+    assert.deepEqual((await entries("stop")).slice(-1), ['Stopped: Clean 1000 ""']);
+    const reconnectKinds = ["retry", "up", "down", "stop"];
+    const count = async () => (await Promise.all(reconnectKinds.map(entries))).flat().length;
+    const before = await count();
+    await sleep(1000);
+    assert.equal(await count(), before, "no reconnect event after shutdown()");
+
+    mkdirSync(dirname(phoneScreenshot), { recursive: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.evaluate(() => {
+      const log = document.getElementById("log");
+      log.scrollTop = log.scrollHeight;
+    });
+    await page.screenshot({ path: phoneScreenshot, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it("produced no page errors", () => {

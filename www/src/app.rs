@@ -4,10 +4,18 @@
 //! arrives; the page keeps a sender handle for sending and closing. When `recv()` ends
 //! before the page closed, the peer (or the network) ended the connection first, and the
 //! page asks `shutdown()` how: it resolves at once with what happened.
+//!
+//! With [`Behaviour::Reconnect`] the page connects a [`Reconnecting`] client instead. A
+//! second task follows its events, logs each one and keeps the status pill current; its
+//! `recv()` ends only when the client stops, and the page closes it the same way.
 
 use std::cell::{Cell, RefCell};
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::time::Duration;
+
+use futures_core::Stream;
 
 use wasm_bindgen::prelude::JsValue;
 use wasm_bindgen_futures::spawn_local;
@@ -15,10 +23,13 @@ use web_sys::{
     Document, Event, EventTarget, HtmlButtonElement, HtmlElement, HtmlInputElement,
     HtmlSelectElement,
 };
-use wsclient::{Client, CloseCode, CloseFrame, Config, Message, Sender, Shutdown};
+use wsclient::reconnect::{Events, Reconnecting};
+use wsclient::{Client, CloseCode, CloseFrame, Config, Message, Shutdown};
 
 use crate::behaviour::Behaviour;
 use crate::dom::{self, Listener};
+use crate::handle::Handle;
+use crate::reconnecting::{self, Tone};
 
 /// The largest timeout or delay the page accepts, in milliseconds.
 const MAX_MS: u32 = 30_000;
@@ -46,6 +57,7 @@ pub(crate) fn start() -> Result<(), JsValue> {
         conn: RefCell::new(None),
         connecting: Cell::new(false),
         next_id: Cell::new(1),
+        shown: Cell::new(None),
     });
     app.fill_modes()?;
     let listeners = listen(&app)?;
@@ -127,9 +139,13 @@ struct Tag {
 /// The current connection.
 struct Conn {
     tag: Tag,
-    sender: Sender,
+    handle: Handle,
     /// A shutdown or close is under way (or the connection ended by itself).
     closing: bool,
+    /// A reconnecting client is between connections (waiting, or attempting).
+    down: bool,
+    /// Messages the page sent while `down`: they go out once a connection opens.
+    queued: usize,
     /// The client, once its receive task is done, kept until the outcome is known:
     /// dropping it earlier would start a second, default-timeout close.
     parked: Option<Client>,
@@ -140,6 +156,7 @@ enum Phase {
     Idle,
     Connecting,
     Open,
+    Reconnecting,
     Closing,
 }
 
@@ -153,6 +170,25 @@ enum Kind {
     Close,
     Outcome,
     Error,
+    /// The reconnecting client waits before an attempt, or makes one.
+    Retry,
+    /// The reconnecting client has a connection open.
+    Up,
+    /// The reconnecting client lost its connection, or an attempt failed.
+    Down,
+    /// The reconnecting client stopped (or lost something on the way).
+    Stop,
+}
+
+impl From<Tone> for Kind {
+    fn from(tone: Tone) -> Self {
+        match tone {
+            Tone::Retry => Self::Retry,
+            Tone::Up => Self::Up,
+            Tone::Down => Self::Down,
+            Tone::Stop => Self::Stop,
+        }
+    }
 }
 
 impl Kind {
@@ -165,6 +201,10 @@ impl Kind {
             Self::Close => "close",
             Self::Outcome => "outcome",
             Self::Error => "error",
+            Self::Retry => "retry",
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Stop => "stop",
         }
     }
 
@@ -177,6 +217,10 @@ impl Kind {
             Self::Close => "close →",
             Self::Outcome => "outcome",
             Self::Error => "error",
+            Self::Retry => "retry",
+            Self::Up => "up ↑",
+            Self::Down => "down ↓",
+            Self::Stop => "stop",
         }
     }
 }
@@ -189,12 +233,15 @@ struct App {
     conn: RefCell<Option<Conn>>,
     connecting: Cell<bool>,
     next_id: Cell<u32>,
+    /// The behaviour the settings were last shown for, to know when N still holds its
+    /// default.
+    shown: Cell<Option<Behaviour>>,
 }
 
 fn listen(app: &Rc<App>) -> Result<Vec<Listener>, JsValue> {
     let ui = &app.ui;
     Ok(vec![
-        on(app, &ui.mode, "change", |app, _| app.update_mode())?,
+        on(app, &ui.mode, "change", |app, _| app.change_mode())?,
         on(app, &ui.param, "input", |app, _| app.update_mode())?,
         on(app, &ui.timeout, "input", |app, _| app.update_mode())?,
         on(app, &ui.connect, "click", |app, _| {
@@ -243,15 +290,18 @@ impl App {
             Ok(settings) => settings,
             Err(e) => return self.fail(self.page_tag(), &e),
         };
-        let url = format!("{base}{}", behaviour.path(ms));
         let tag = Tag {
             id: self.next_id.get(),
             started: dom::now_ms(),
             behaviour: Some(behaviour),
         };
+        let url = format!("{base}{}", behaviour.path(ms, &scenario(tag.id)));
         self.next_id.set(tag.id.saturating_add(1));
         self.connecting.set(true);
         self.render();
+        if behaviour.reconnects() {
+            return Rc::clone(&self).connect_reconnecting(tag, &url).await;
+        }
         self.log(tag, Kind::Connect, &format!("Client::connect(\"{url}\")"));
 
         let config = Config::default().connect_timeout(CONNECT_TIMEOUT);
@@ -259,24 +309,58 @@ impl App {
         self.connecting.set(false);
         match result {
             Ok(client) => {
-                let took = dom::now_ms() - tag.started;
-                self.log(tag, Kind::Info, &format!("open after {took:.0} ms"));
-                self.show_outcome(
-                    "pending",
-                    "pending",
-                    &format!("connection #{} · {} · open", tag.id, behaviour.key()),
-                );
-                *self.conn.borrow_mut() = Some(Conn {
-                    tag,
-                    sender: client.sender(),
-                    closing: false,
-                    parked: None,
-                });
+                self.opened(tag, Handle::Plain(client.sender()));
                 spawn_local(Rc::clone(&self).receive(tag, client));
             }
             Err(e) => self.fail(tag, &format!("connect failed: {e}")),
         }
         self.render();
+    }
+
+    /// Connect for [`Behaviour::Reconnect`]: a [`Reconnecting`] client, its receive task
+    /// and the task that follows its events.
+    async fn connect_reconnecting(self: Rc<Self>, tag: Tag, url: &str) {
+        let text = format!("Reconnecting::<Client>::connect(\"{url}\")");
+        self.log(tag, Kind::Connect, &text);
+        let opened = Rc::new(Cell::new(false));
+        let policy = reconnecting::policy(Rc::clone(&opened));
+        let config = Config::default().connect_timeout(CONNECT_TIMEOUT);
+        let result = Reconnecting::<Client>::connect(url, config, policy).await;
+        self.connecting.set(false);
+        match result {
+            Ok(ws) => {
+                // From now on a failed attempt is retried.
+                opened.set(true);
+                // Subscribed before this task yields, and so before the client's own task
+                // runs: every event after the first Open is seen.
+                let events = ws.events();
+                self.opened(tag, Handle::Reconnecting(ws.sender()));
+                spawn_local(Rc::clone(&self).follow(tag, events));
+                spawn_local(Rc::clone(&self).receive_reconnecting(tag, ws));
+            }
+            Err(e) => self.fail(tag, &format!("connect failed: {e}")),
+        }
+        self.render();
+    }
+
+    /// The connection is open: the page keeps `handle` for sending and closing.
+    fn opened(&self, tag: Tag, handle: Handle) {
+        let took = dom::now_ms() - tag.started;
+        self.log(tag, Kind::Info, &format!("open after {took:.0} ms"));
+        let mode = tag.behaviour.map_or("?", Behaviour::key);
+        self.show_outcome(
+            "pending",
+            "pending",
+            &format!("connection #{} · {mode} · open", tag.id),
+        );
+        *self.conn.borrow_mut() = Some(Conn {
+            tag,
+            handle,
+            closing: false,
+            down: false,
+            queued: 0,
+            parked: None,
+        });
     }
 
     async fn send(self: Rc<Self>) {
@@ -285,12 +369,21 @@ impl App {
             .conn
             .borrow()
             .as_ref()
-            .map(|c| (c.tag, c.sender.clone()));
-        let Some((tag, sender)) = current else {
+            .map(|c| (c.tag, c.handle.clone(), c.down && !c.closing));
+        let Some((tag, handle, down)) = current else {
             return self.fail(self.page_tag(), "not connected: connect first");
         };
         let text = self.ui.message.value();
-        match sender.send(Message::text(text.as_str())).await {
+        match handle.send(Message::text(text.as_str())).await {
+            Ok(()) if down => {
+                if let Some(c) = self.conn.borrow_mut().as_mut() {
+                    if c.tag.id == tag.id {
+                        c.queued += 1;
+                    }
+                }
+                let text = format!("{} (queued: goes out on the next connection)", quote(&text));
+                self.log(tag, Kind::Sent, &text);
+            }
             Ok(()) => self.log(tag, Kind::Sent, &quote(&text)),
             Err(e) => self.fail(tag, &format!("send() refused: {e}")),
         }
@@ -325,29 +418,36 @@ impl App {
             match conn.as_mut() {
                 Some(c) if !c.closing => {
                     c.closing = true;
-                    Ok((c.tag, c.sender.clone()))
+                    Ok((c.tag, c.handle.clone(), c.down))
                 }
                 Some(_) => Err("already closing: wait for the outcome"),
                 None => Err("not connected: connect first"),
             }
         };
-        let (tag, sender) = match current {
+        let (tag, handle, down) = match current {
             Ok(current) => current,
             Err(e) => return self.fail(self.page_tag(), e),
         };
         self.render();
         let timeout = Duration::from_millis(timeout_ms.into());
         let began = dom::now_ms();
+        // A reconnecting client between connections has no Close to send: it just stops.
+        let between = if down { " between connections" } else { "" };
         let outcome = match frame {
             None => {
-                let text = format!("shutdown({timeout_ms} ms): Close 1000 sent");
+                let sent = if down {
+                    "no Close to send"
+                } else {
+                    "Close 1000 sent"
+                };
+                let text = format!("shutdown({timeout_ms} ms){between}: {sent}");
                 self.log(tag, Kind::Close, &text);
-                Ok(sender.shutdown(timeout).await)
+                Ok(handle.shutdown(timeout).await)
             }
             Some(frame) => {
-                let text = format!("close({frame}, {timeout_ms} ms)");
+                let text = format!("close({frame}, {timeout_ms} ms){between}");
                 self.log(tag, Kind::Close, &text);
-                sender.close(frame, timeout).await
+                handle.close(frame, timeout).await
             }
         };
         match outcome {
@@ -390,35 +490,105 @@ impl App {
                 }
                 Some(c) if c.tag.id == tag.id => {
                     c.closing = true;
-                    Some(c.sender.clone())
+                    Some(c.handle.clone())
                 }
                 // Already finished: the outcome is known, so dropping the client is a no-op.
                 _ => None,
             }
         };
-        let Some(sender) = ended_first else {
+        let Some(handle) = ended_first else {
             return;
         };
-        self.render();
         // The peer or the network ended the connection first: shutdown() says how, at once.
+        self.ended_by_itself(tag, &handle, "the connection ended by itself")
+            .await;
+        drop(client);
+    }
+
+    /// Logs what arrives on any of a [`Reconnecting`] client's connections until `recv()`
+    /// ends, which it does only once the client has stopped.
+    async fn receive_reconnecting(self: Rc<Self>, tag: Tag, mut ws: Reconnecting<Client>) {
+        while let Some(message) = ws.recv().await {
+            self.log(tag, Kind::Received, &describe(&message));
+        }
+        self.log(
+            tag,
+            Kind::Info,
+            "recv() returned None: the client has stopped",
+        );
+        let gave_up = {
+            let mut conn = self.conn.borrow_mut();
+            match conn.as_mut() {
+                Some(c) if c.tag.id == tag.id && !c.closing => {
+                    c.closing = true;
+                    Some(c.handle.clone())
+                }
+                // The page's own shutdown, whose outcome the page shows; a stopped client
+                // can be dropped at any time.
+                _ => None,
+            }
+        };
+        if let Some(handle) = gave_up {
+            // The policy gave up: shutdown() returns at once with the last outcome.
+            self.ended_by_itself(tag, &handle, "the client gave up")
+                .await;
+        }
+    }
+
+    /// The connection (or the client) ended before the page closed it: `shutdown()` tells
+    /// how, at once, and the page shows it as the outcome.
+    async fn ended_by_itself(&self, tag: Tag, handle: &Handle, what: &str) {
+        self.render();
         let timeout_ms = read_ms(&self.ui.timeout, "the timeout").unwrap_or(2_000);
-        let text = format!("shutdown({timeout_ms} ms) after the connection ended by itself");
+        let text = format!("shutdown({timeout_ms} ms) after {what}");
         self.log(tag, Kind::Close, &text);
         let began = dom::now_ms();
-        let outcome = sender
+        let outcome = handle
             .shutdown(Duration::from_millis(timeout_ms.into()))
             .await;
         self.finish(tag, &outcome, dom::now_ms() - began, timeout_ms);
-        drop(client);
+    }
+
+    /// Logs each event of a [`Reconnecting`] client as it happens, and shows in the status
+    /// whether a connection is open, until the client's last event.
+    async fn follow(self: Rc<Self>, tag: Tag, mut events: Events) {
+        while let Some(event) = poll_fn(|cx| Pin::new(&mut events).poll_next(cx)).await {
+            let mut line = reconnecting::describe(&event);
+            let change = line.open.and_then(|open| self.track(tag, open));
+            if let Some(queued @ 1..) = change {
+                line.text += &match queued {
+                    1 => ": 1 queued message goes out now".to_owned(),
+                    n => format!(": {n} queued messages go out now"),
+                };
+            }
+            self.log(tag, line.tone.into(), &line.text);
+            if let (Some(open), Some(_)) = (line.open, change) {
+                let state = if open { "open" } else { "reconnecting" };
+                let detail = format!("connection #{} · reconnect · {state}", tag.id);
+                self.show_outcome("pending", "pending", &detail);
+                self.render();
+            }
+        }
+        self.log(tag, Kind::Info, "events() ended: nothing more will happen");
+    }
+
+    /// Notes whether the reconnecting client of `tag` has a connection `open`, unless the
+    /// page is closing it or done with it (`None` then). Returns how many messages the page
+    /// queued while it had none, once one opens (they go out now), and 0 otherwise.
+    fn track(&self, tag: Tag, open: bool) -> Option<usize> {
+        let mut conn = self.conn.borrow_mut();
+        let c = conn.as_mut().filter(|c| c.tag.id == tag.id && !c.closing)?;
+        c.down = !open;
+        Some(if open {
+            std::mem::take(&mut c.queued)
+        } else {
+            0
+        })
     }
 
     /// Shows the outcome and forgets the connection.
     fn finish(&self, tag: Tag, outcome: &Shutdown, elapsed_ms: f64, timeout_ms: u32) {
-        let (text, class) = match outcome {
-            Shutdown::Clean(frame) => (format!("Clean {} {:?}", frame.code, frame.reason), "clean"),
-            Shutdown::TimedOut => ("TimedOut".to_owned(), "timedout"),
-            Shutdown::Abnormal(why) => (format!("Abnormal({why})"), "abnormal"),
-        };
+        let (text, class) = outcome_parts(outcome);
         self.log(
             tag,
             Kind::Outcome,
@@ -460,12 +630,25 @@ impl App {
         Behaviour::from_key(&key).ok_or_else(|| format!("unknown server behaviour {key:?}"))
     }
 
+    /// A new behaviour was chosen: N takes the new behaviour's default unless it was changed
+    /// from the old one's.
+    fn change_mode(&self) {
+        if let (Some(old), Ok(new)) = (self.shown.get(), self.behaviour()) {
+            let untouched = read_ms(&self.ui.param, "N").is_ok_and(|ms| ms == old.default_ms());
+            if untouched {
+                self.ui.param.set_value(&new.default_ms().to_string());
+            }
+        }
+        self.update_mode();
+    }
+
     /// Updates the hint, the URL preview and the N field after a change of settings.
     fn update_mode(&self) {
         let behaviour = match self.behaviour() {
             Ok(b) => b,
             Err(e) => return self.ui.hint.set_text_content(Some(&e)),
         };
+        self.shown.set(Some(behaviour));
         self.ui.param_row.set_hidden(!behaviour.uses_ms());
         let numbers = read_ms(&self.ui.param, "N")
             .and_then(|ms| Ok((ms, read_ms(&self.ui.timeout, "the timeout")?)));
@@ -474,7 +657,8 @@ impl App {
                 let hint = behaviour.expectation(ms, timeout_ms);
                 self.ui.hint.set_text_content(Some(&hint));
                 let base = ws_base().unwrap_or_else(|_| "ws://HOST".to_owned());
-                let url = format!("{base}{}", behaviour.path(ms));
+                let path = behaviour.path(ms, &scenario(self.next_id.get()));
+                let url = format!("{base}{path}");
                 self.ui.url.set_text_content(Some(&url));
             }
             Err(e) => self.ui.hint.set_text_content(Some(&e)),
@@ -488,6 +672,7 @@ impl App {
         match self.conn.borrow().as_ref() {
             None => Phase::Idle,
             Some(c) if c.closing => Phase::Closing,
+            Some(c) if c.down => Phase::Reconnecting,
             Some(_) => Phase::Open,
         }
     }
@@ -496,8 +681,9 @@ impl App {
     fn render(&self) {
         let phase = self.phase();
         let idle = phase == Phase::Idle;
-        let connected = matches!(phase, Phase::Open | Phase::Closing);
-        let open = phase == Phase::Open;
+        let connected = matches!(phase, Phase::Open | Phase::Reconnecting | Phase::Closing);
+        // A reconnecting client takes sends and stops between its connections too.
+        let open = matches!(phase, Phase::Open | Phase::Reconnecting);
         self.ui.connect.set_disabled(!idle);
         self.ui.mode.set_disabled(!idle);
         self.ui.param.set_disabled(!idle);
@@ -509,6 +695,7 @@ impl App {
             Phase::Idle => ("idle", "not connected"),
             Phase::Connecting => ("connecting", "connecting…"),
             Phase::Open => ("open", "open"),
+            Phase::Reconnecting => ("reconnecting", "reconnecting…"),
             Phase::Closing => ("closing", "closing…"),
         };
         let _ = self.ui.status.set_attribute("data-state", state);
@@ -575,6 +762,22 @@ impl App {
         self.ui.log.set_scroll_top(self.ui.log.scroll_height());
         Ok(())
     }
+}
+
+/// `Clean 1000 ""`, `TimedOut` or `Abnormal(..)`, as the outcome box shows an outcome, and
+/// the box's `data-outcome` (its colour).
+pub(crate) fn outcome_parts(outcome: &Shutdown) -> (String, &'static str) {
+    match outcome {
+        Shutdown::Clean(frame) => (format!("Clean {} {:?}", frame.code, frame.reason), "clean"),
+        Shutdown::TimedOut => ("TimedOut".to_owned(), "timedout"),
+        Shutdown::Abnormal(why) => (format!("Abnormal({why})"), "abnormal"),
+    }
+}
+
+/// The `/flaky` scenario of connection `id`: new for every Connect, and for every load of
+/// the page, since the server keeps each scenario's state while it runs.
+fn scenario(id: u32) -> String {
+    format!("demo-{id}-{:.0}", js_sys::Date::now())
 }
 
 /// `ws://` + this page's host (`wss://` on an https page).

@@ -1,6 +1,8 @@
 //! The server behaviours the page offers: which test-server mode each one uses, and what
 //! `shutdown(timeout)` should report with it.
 
+use crate::reconnecting::{BASE, CAP, STABLE_AFTER};
+
 /// How the test server treats the connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Behaviour {
@@ -10,6 +12,8 @@ pub(crate) enum Behaviour {
     CloseAfterMessages,
     CloseFirst,
     Drop,
+    /// Drops every connection after N ms; the page connects with the reconnecting client.
+    Reconnect,
 }
 
 /// What the peer sends first in [`Behaviour::CloseFirst`].
@@ -18,19 +22,24 @@ pub(crate) const PEER_CLOSE_CODE: u16 = 4001;
 pub(crate) const PEER_CLOSE_REASON: &str = "bye";
 /// How many messages the peer sends after our Close in [`Behaviour::CloseAfterMessages`].
 const AFTER_CLOSE_MESSAGES: u32 = 3;
+/// How long the server refuses upgrades after each drop in [`Behaviour::Reconnect`], so
+/// that a reconnect meets a refused attempt or two and the backoff shows.
+const REFUSE_MS: u32 = 600;
 
 impl Behaviour {
     /// Every behaviour, in the order the page lists them.
-    pub(crate) const ALL: [Self; 6] = [
+    pub(crate) const ALL: [Self; 7] = [
         Self::Echo,
         Self::NeverClose,
         Self::CloseDelay,
         Self::CloseAfterMessages,
         Self::CloseFirst,
         Self::Drop,
+        Self::Reconnect,
     ];
 
-    /// The value of its `<option>`: the test server's mode path without the slash.
+    /// The value of its `<option>`: the test server's mode path without the slash (for
+    /// [`Behaviour::Reconnect`], which uses `/flaky`, a name of its own).
     pub(crate) fn key(self) -> &'static str {
         match self {
             Self::Echo => "echo",
@@ -39,6 +48,7 @@ impl Behaviour {
             Self::CloseAfterMessages => "close-after-messages",
             Self::CloseFirst => "close-first",
             Self::Drop => "drop",
+            Self::Reconnect => "reconnect",
         }
     }
 
@@ -55,16 +65,35 @@ impl Behaviour {
             Self::CloseAfterMessages => "sends 3 more messages after our Close",
             Self::CloseFirst => "closes first, with 4001 \"bye\", after N ms",
             Self::Drop => "drops the connection after N ms (no Close)",
+            Self::Reconnect => "drops every N ms; the client reconnects",
         }
     }
 
     /// Whether the N ms parameter applies.
     pub(crate) fn uses_ms(self) -> bool {
-        matches!(self, Self::CloseDelay | Self::CloseFirst | Self::Drop)
+        matches!(
+            self,
+            Self::CloseDelay | Self::CloseFirst | Self::Drop | Self::Reconnect
+        )
     }
 
-    /// The mode's path and query on the test server.
-    pub(crate) fn path(self, ms: u32) -> String {
+    /// The value of N the page starts with, or switches to, for this behaviour.
+    pub(crate) fn default_ms(self) -> u32 {
+        match self {
+            Self::Reconnect => 3_000,
+            _ => 1_000,
+        }
+    }
+
+    /// Whether the page connects with the reconnecting client rather than the plain one.
+    pub(crate) fn reconnects(self) -> bool {
+        self == Self::Reconnect
+    }
+
+    /// The mode's path and query on the test server. `scenario` names this connection's
+    /// state on the server: only [`Behaviour::Reconnect`] uses it, and needs a new one for
+    /// every Connect.
+    pub(crate) fn path(self, ms: u32, scenario: &str) -> String {
         match self {
             Self::Echo | Self::NeverClose => format!("/{}", self.key()),
             Self::CloseDelay => format!("/close-delay?ms={ms}"),
@@ -75,6 +104,9 @@ impl Behaviour {
                 "/close-first?code={PEER_CLOSE_CODE}&reason={PEER_CLOSE_REASON}&after_ms={ms}"
             ),
             Self::Drop => format!("/drop?after_ms={ms}"),
+            Self::Reconnect => {
+                format!("/flaky?id={scenario}&drops=1000000&after_ms={ms}&refuse_ms={REFUSE_MS}")
+            }
         }
     }
 
@@ -108,6 +140,17 @@ impl Behaviour {
             Self::Drop => format!(
                 "{ms} ms after the connection opens the server closes TCP without a Close \
                  frame. recv() reports the loss: expect Abnormal(..)."
+            ),
+            Self::Reconnect => format!(
+                "The server drops each connection {ms} ms after it opens, then refuses new \
+                 ones for {REFUSE_MS} ms. Watch Closed, Retrying with the attempt and its \
+                 delay ({} ms doubling up to {} s, jittered; the count starts over after {} s \
+                 up), a refused attempt or two, then Open: what you sent meanwhile goes out \
+                 then. shutdown() ends it for good, with no attempt after it: expect Clean \
+                 1000 \"\" (Abnormal(no connection was open) between connections).",
+                BASE.as_millis(),
+                CAP.as_secs(),
+                STABLE_AFTER.as_secs(),
             ),
         }
     }
