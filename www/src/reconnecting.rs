@@ -20,9 +20,8 @@ pub(crate) const STABLE_AFTER: Duration = Duration::from_secs(2);
 /// The page's policy: retry for ever after a drop, with a backoff short enough to watch.
 ///
 /// `opened` is set once the first connection is open. Until then every failed attempt is
-/// final, so that Connect reports a server that cannot be reached, as it does with the
-/// plain client, instead of retrying out of sight: the events can only be followed once
-/// `connect` has returned.
+/// final, so that Connect reports a server that cannot be reached at once, as it does with
+/// the plain client; after that the client retries for as long as the page stays.
 pub(crate) fn policy(opened: Rc<Cell<bool>>) -> Reconnect {
     Reconnect::default()
         .backoff(BASE, CAP)
