@@ -6,7 +6,8 @@
 #
 # Native: benches/compare.rs (criterion, then interleaved rounds against raw
 # tokio-tungstenite), benches/lifecycle.rs (shutdown latency and overshoot, memory per
-# idle connection, 10,000 connections) and the Autobahn client cases for wsclient and raw
+# idle connection, 10,000 connections), benches/reconnect.rs (how fast the reconnecting
+# client comes back after a drop) and the Autobahn client cases for wsclient and raw
 # tokio-tungstenite. Browser: scripts/bench_browser.sh (round trips against raw JS and
 # gloo-net, minimal wasm sizes, Autobahn from Chromium). Full logs go to target/bench-logs/;
 # criterion's reports to target/criterion/, the browser's to bench-browser/target/bench-results/.
@@ -48,6 +49,9 @@ cargo bench -p wsclient --bench compare 2>&1 | tee "$logs/compare.log"
 echo "==> native: closing, memory, 10,000 connections (benches/lifecycle.rs)"
 cargo bench -p wsclient --bench lifecycle 2>&1 | tee "$logs/lifecycle.log"
 
+echo "==> native: reconnecting after a drop (benches/reconnect.rs)"
+cargo bench -p wsclient --bench reconnect 2>&1 | tee "$logs/reconnect.log"
+
 # The same comparisons again with every CPU kept busy by a niced spin loop. On a VM an
 # idle vCPU halts, and waking it costs tens of microseconds, which then dominates every
 # round trip; with the CPUs awake the figures show the clients' own CPU cost.
@@ -83,7 +87,7 @@ echo
 echo "==================================== summary ===================================="
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(rustc --version)"
 echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ modified)')"
-for log in compare lifecycle compare-awake lifecycle-awake; do
+for log in compare lifecycle reconnect compare-awake lifecycle-awake; do
     file="$logs/$log.log"
     [ -f "$file" ] || continue
     # Only the logs of this run (browser.log may be left from an earlier one).
