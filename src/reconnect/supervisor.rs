@@ -258,7 +258,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
                         return true;
                     };
                     // Handed over: from here the message belongs to this connection, and
-                    // is never sent again (see the module docs on delivery).
+                    // is never sent again (see "Delivery" on `Reconnecting`).
                     if Pin::new(&mut *sender).start_send(message).is_err() {
                         return false;
                     }
