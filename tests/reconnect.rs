@@ -281,6 +281,30 @@ case! {
 }
 
 case! {
+    async fn each_attempt_is_bounded_by_the_connect_timeout(peer) {
+        // The first attempt meets a server that never answers the upgrade.
+        let base = peer.url("/").trim_end_matches('/').to_owned();
+        let config = Config::default().connect_timeout(Duration::from_millis(300));
+        let stopwatch = Stopwatch::start();
+        let ws = Reconnecting::<Client>::start_with(quick(), move |attempt| {
+            let path = if attempt == 1 { "/stall" } else { "/echo" };
+            let target = (format!("{base}{path}"), config.clone());
+            async move { Ok(target) }
+        })
+        .unwrap();
+        let mut events = ws.events();
+        let story = events_until(&mut events, is_open).await;
+        assert!(stopwatch.elapsed() < GENEROUS, "{:?}", stopwatch.elapsed());
+        assert!(
+            matches!(&story[1], Event::ConnectFailed { attempt: 1, error } if matches!(**error, Error::ConnectTimeout { .. })),
+            "{story:?}"
+        );
+        assert!(matches!(story.last(), Some(Event::Open { attempt: 2, .. })), "{story:?}");
+        assert!(ws.shutdown(GENEROUS).await.is_clean());
+    }
+}
+
+case! {
     async fn an_error_of_the_target_callback_is_a_failed_attempt(peer) {
         let url = peer.url("/echo");
         let ws = Reconnecting::<Client>::connect_with(quick(), move |attempt| {
