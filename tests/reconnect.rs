@@ -95,6 +95,19 @@ async fn received(peer: &Peer, id: &str, connections: u64) -> Vec<String> {
     all
 }
 
+/// A client with a queue of 5 whose first connection the server has just dropped; the next
+/// attempt follows after 500 ms. Also its events and the scenario's id.
+async fn disconnected(peer: &Peer, when_full: WhenFull) -> (Reconnecting<Client>, Events, String) {
+    let id = unique_id("queue");
+    let path = format!("/flaky?id={id}&drops=1&after_messages=1");
+    let policy = fixed(Duration::from_millis(500)).queue(5, 1 << 20, when_full);
+    let ws = start(peer, &path, policy).await;
+    let mut events = ws.events();
+    ws.send(Message::text("drop me")).await.unwrap();
+    events_until(&mut events, is_closed).await;
+    (ws, events, id)
+}
+
 // --- Reconnecting ----------------------------------------------------------------------
 
 case! {
@@ -196,13 +209,7 @@ case! {
 
 case! {
     async fn a_full_queue_refuses_while_disconnected_and_sends_what_it_kept(peer) {
-        let id = unique_id("refuse");
-        let path = format!("/flaky?id={id}&drops=1&after_messages=1");
-        let policy = fixed(Duration::from_millis(500)).queue(5, 1 << 20, WhenFull::Refuse);
-        let ws = start(peer, &path, policy).await;
-        let mut events = ws.events();
-        ws.send(Message::text("drop me")).await.unwrap();
-        events_until(&mut events, is_closed).await;
+        let (ws, mut events, id) = disconnected(peer, WhenFull::Refuse).await;
 
         let mut refused = 0;
         for n in 0..100 {
@@ -225,13 +232,7 @@ case! {
 
 case! {
     async fn a_full_queue_drops_the_oldest_when_asked_and_says_so(peer) {
-        let id = unique_id("oldest");
-        let path = format!("/flaky?id={id}&drops=1&after_messages=1");
-        let policy = fixed(Duration::from_millis(500)).queue(5, 1 << 20, WhenFull::DropOldest);
-        let ws = start(peer, &path, policy).await;
-        let mut events = ws.events();
-        ws.send(Message::text("drop me")).await.unwrap();
-        events_until(&mut events, is_closed).await;
+        let (ws, mut events, id) = disconnected(peer, WhenFull::DropOldest).await;
 
         for n in 0..100 {
             ws.send(Message::text(format!("0:{n}"))).await.unwrap();

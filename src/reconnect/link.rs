@@ -54,8 +54,6 @@ struct State {
     reader: Option<Waker>,
     /// The `Reconnecting` is gone: nothing will be received any more.
     reader_gone: bool,
-    /// Nothing more will be received: `recv` ends once the inbox is empty.
-    received_all: bool,
     stop: Option<Stop>,
     outcome: Option<Shutdown>,
     outcome_waiters: Wakers,
@@ -66,7 +64,8 @@ struct State {
     ever_open: bool,
     /// Why the client gave up before any connection opened.
     failure: Option<Arc<Error>>,
-    /// The close timeout of the settings last used, for a dropped client's close.
+    /// The close timeout of the last connection's settings: for its end, and for the
+    /// close of a dropped client.
     close_timeout: Duration,
 }
 
@@ -143,7 +142,6 @@ impl Linked {
                 inbox: VecDeque::new(),
                 reader: None,
                 reader_gone: false,
-                received_all: false,
                 stop: None,
                 outcome: None,
                 outcome_waiters: Wakers::default(),
@@ -215,7 +213,8 @@ impl Linked {
                     };
                     (Poll::Ready(Some(message)), task)
                 }
-                None if state.received_all => (Poll::Ready(None), None),
+                // Decided once the last connection's stream ended: nothing more comes.
+                None if state.outcome.is_some() => (Poll::Ready(None), None),
                 None => {
                     state.reader = Some(cx.waker().clone());
                     (Poll::Pending, None)
@@ -398,7 +397,8 @@ impl Linked {
         wake(reader);
     }
 
-    /// The client has stopped with `outcome`: sends fail, shutdowns resolve. Returns how
+    /// The client has stopped with `outcome`: sends fail, shutdowns resolve, and `recv`
+    /// ends once the inbox is empty (the last connection's stream has ended). Returns how
     /// many queued messages were never sent.
     pub(super) fn finish(&self, outcome: Shutdown) -> usize {
         let (discarded, wakers) = {
@@ -410,20 +410,11 @@ impl Linked {
             state.outgoing.bytes = 0;
             let mut wakers = state.outcome_waiters.take();
             wakers.extend(state.senders.take());
+            wakers.extend(state.reader.take());
             (discarded, wakers)
         };
         wake_all(wakers);
         discarded
-    }
-
-    /// Nothing more will be received.
-    pub(super) fn end_receiving(&self) {
-        let reader = {
-            let mut state = self.state.lock();
-            state.received_all = true;
-            state.reader.take()
-        };
-        wake(reader);
     }
 
     /// `true` once the `Reconnecting` is gone.

@@ -43,8 +43,8 @@ enum Attempts<C> {
     Open(C),
     /// The application stopped the client meanwhile.
     Stopped,
-    /// The policy gave up; the last failure's error, if it was a failed attempt.
-    GaveUp(Option<Arc<Error>>),
+    /// The policy gave up after a failed attempt, with its error.
+    GaveUp(Arc<Error>),
 }
 
 /// How an open connection's service ended.
@@ -62,8 +62,6 @@ pub(super) struct Supervisor<C> {
     target: TargetFn,
     /// Attempts since the last stable connection.
     attempt: u32,
-    /// The close timeout of the settings last used, for the connection's ends.
-    close_timeout: Duration,
     _client: std::marker::PhantomData<fn() -> C>,
 }
 
@@ -75,7 +73,6 @@ impl<C: WsClient + 'static> Supervisor<C> {
             policy,
             target,
             attempt: 0,
-            close_timeout: Config::default().close_timeout,
             _client: std::marker::PhantomData,
         }
     }
@@ -105,11 +102,11 @@ impl<C: WsClient + 'static> Supervisor<C> {
             self.attempt = self.attempt.saturating_add(1);
             let attempt = self.attempt;
             self.emit(Event::Connecting { attempt });
-            let once = attempt_once::<C>(&mut self.target, attempt, &mut self.close_timeout);
+            let once = attempt_once::<C>(&mut self.target, attempt);
             let error = match until_stopped(&self.link, once).await {
                 None => return Attempts::Stopped,
-                Some(Ok(client)) => {
-                    self.link.set_close_timeout(self.close_timeout);
+                Some(Ok((client, close_timeout))) => {
+                    self.link.set_close_timeout(close_timeout);
                     let protocol = client.protocol().map(str::to_owned);
                     self.emit(Event::Open { attempt, protocol });
                     return Attempts::Open(client);
@@ -127,7 +124,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
                     attempts: attempt,
                     reason,
                 });
-                return Attempts::GaveUp(Some(error));
+                return Attempts::GaveUp(error);
             }
         }
     }
@@ -173,9 +170,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
         let mut client = match self.connect(false).await {
             Attempts::Open(client) => client,
             Attempts::GaveUp(error) => {
-                if let Some(error) = error {
-                    self.link.set_failure(error);
-                }
+                self.link.set_failure(error);
                 return self.finish(Shutdown::Abnormal(Abnormal::NotConnected));
             }
             Attempts::Stopped => return self.finish(Shutdown::Abnormal(Abnormal::NotConnected)),
@@ -200,7 +195,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
             };
             self.link.set_phase(Phase::Disconnected);
             // Decided by now (the connection failed, or the peer closed and was answered).
-            let outcome = sender.shutdown(self.close_timeout).await;
+            let outcome = sender.shutdown(self.link.close_timeout()).await;
             if let Some(error) = &error {
                 tracing::debug!(%error, "the connection ended");
             }
@@ -359,21 +354,19 @@ impl<C: WsClient + 'static> Supervisor<C> {
         if self.link.stop_requested().is_some() {
             self.emit(Event::Stopped { outcome });
         }
-        self.link.end_receiving();
         self.link.hub.end();
     }
 }
 
-/// One attempt: the target callback, then the connection; `close_timeout` takes the
-/// attempt's setting.
+/// One attempt: the target callback, then the connection, with its settings' close
+/// timeout.
 async fn attempt_once<C: WsClient>(
     target: &mut TargetFn,
     attempt: u32,
-    close_timeout: &mut Duration,
-) -> Result<C, Error> {
+) -> Result<(C, Duration), Error> {
     let (url, config) = target(attempt).await?;
-    *close_timeout = config.close_timeout;
-    C::connect(&url, config).await
+    let close_timeout = config.close_timeout;
+    Ok((C::connect(&url, config).await?, close_timeout))
 }
 
 /// `future`'s output, or `None` as soon as the application stops the client (the future

@@ -3,34 +3,24 @@
 //! than in real use because the machine is shared.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use common::{LONG, Ws, closed, connect, http_get, next};
+use futures_util::SinkExt;
 use tokio::time::timeout;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 use wsclient_testserver::{ConnectionReport, FlakyReport, TestServer};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const LONG: Duration = Duration::from_secs(10);
 /// The `refuse_ms` of these tests.
 const WINDOW: Duration = Duration::from_millis(1000);
 /// Slack added when waiting for the window to pass.
 const MARGIN: Duration = Duration::from_millis(100);
-
-async fn connect(server: &TestServer, path: &str) -> Ws {
-    let (ws, _resp) = timeout(LONG, connect_async(server.url(path)))
-        .await
-        .expect("connect timed out")
-        .expect("connect failed");
-    ws
-}
 
 /// The HTTP status with which the upgrade to `path` is refused; panics if it is accepted.
 async fn refusal(server: &TestServer, path: &str) -> u16 {
@@ -42,11 +32,6 @@ async fn refusal(server: &TestServer, path: &str) -> u16 {
         Err(other) => panic!("expected an HTTP refusal of {path}, got {other:?}"),
         Ok(_) => panic!("expected {path} to be refused, but it was accepted"),
     }
-}
-
-/// The next message from the server, or `None` on end of stream; panics after LONG.
-async fn next(ws: &mut Ws) -> Option<Result<Message, WsError>> {
-    timeout(LONG, ws.next()).await.expect("no message in time")
 }
 
 /// Sends `text` and expects it echoed.
@@ -76,13 +61,6 @@ async fn close_normally(mut ws: Ws) {
     while let Some(Ok(_)) = next(&mut ws).await {}
 }
 
-async fn closed(server: &TestServer, id: &str) -> ConnectionReport {
-    match server.wait_closed(id, LONG).await {
-        Ok(r) => r,
-        Err(last) => panic!("connection {id} did not close in time; last report: {last:#?}"),
-    }
-}
-
 fn counts(upgrades: u64, refused: u64, accepted: u64) -> Option<FlakyReport> {
     Some(FlakyReport {
         upgrades,
@@ -96,21 +74,15 @@ async fn after_window(since: Instant) {
     tokio::time::sleep_until((since + WINDOW + MARGIN).into()).await;
 }
 
-/// `GET path` over plain HTTP: status and body.
-async fn http_get(server: &TestServer, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr());
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    timeout(LONG, stream.read_to_end(&mut raw))
-        .await
-        .unwrap()
-        .unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    assert!(head.contains("Access-Control-Allow-Origin: *"), "{head}");
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, body.to_owned())
+/// `GET path`: status and body; every answer allows any origin.
+async fn get(server: &TestServer, path: &str) -> (u16, String) {
+    let response = http_get(server, path).await;
+    assert!(
+        response.head.contains("Access-Control-Allow-Origin: *"),
+        "{}",
+        response.head
+    );
+    (response.status, response.body)
 }
 
 #[tokio::test]
@@ -163,7 +135,7 @@ async fn refusals_drops_and_recovery() {
 
     assert_eq!(server.flaky_report("f"), counts(7, 3, 4));
     assert_eq!(
-        http_get(&server, "/flaky-report?id=f").await,
+        get(&server, "/flaky-report?id=f").await,
         (200, r#"{"upgrades":7,"refused":3,"accepted":4}"#.to_owned())
     );
 
@@ -192,7 +164,7 @@ async fn refusals_drops_and_recovery() {
     // Refused upgrades keep no report, nor does the bare id.
     assert_eq!(server.report("f.5"), None);
     assert_eq!(server.report("f"), None);
-    let (status, body) = http_get(&server, "/report?id=f.2").await;
+    let (status, body) = get(&server, "/report?id=f.2").await;
     assert_eq!(status, 200);
     let r: ConnectionReport = serde_json::from_str(&body).unwrap();
     assert_eq!(r.first_messages, ["two"]);
@@ -277,11 +249,11 @@ async fn bad_requests() {
     assert_eq!(refusal(&server, "/flaky?id=b&refuse_first=x").await, 400);
     assert_eq!(refusal(&server, "/flaky?id=b&refuse_ms=-1").await, 400);
     // None of these reached the decision; neither does a request without Upgrade.
-    assert_eq!(http_get(&server, "/flaky?id=b").await.0, 426);
+    assert_eq!(get(&server, "/flaky?id=b").await.0, 426);
     assert_eq!(server.flaky_report("b"), None);
     assert_eq!(
-        http_get(&server, "/flaky-report?id=b").await,
+        get(&server, "/flaky-report?id=b").await,
         (404, "null".to_owned())
     );
-    assert_eq!(http_get(&server, "/flaky-report").await.0, 400);
+    assert_eq!(get(&server, "/flaky-report").await.0, 400);
 }

@@ -2,41 +2,20 @@
 //! where tungstenite refuses to misbehave. Timings are generous: the machine is shared.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{LONG, Ws, closed, connect, http_get, next};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 use wsclient_testserver::{ConnectionReport, SequenceCheck, TestServer};
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const LONG: Duration = Duration::from_secs(10);
-
-async fn connect(server: &TestServer, path: &str) -> Ws {
-    let (ws, _resp) = timeout(LONG, connect_async(server.url(path)))
-        .await
-        .expect("connect timed out")
-        .expect("connect failed");
-    ws
-}
-
-/// The next message from the server, or `None` on end of stream; panics after LONG.
-async fn next(ws: &mut Ws) -> Option<Result<Message, WsError>> {
-    timeout(LONG, ws.next()).await.expect("no message in time")
-}
-
-async fn closed(server: &TestServer, id: &str) -> ConnectionReport {
-    match server.wait_closed(id, LONG).await {
-        Ok(r) => r,
-        Err(last) => panic!("connection {id} did not close in time; last report: {last:#?}"),
-    }
-}
 
 /// Reads until the server ends the stream, then drops the client (closing TCP), so
 /// the server need not wait out its 2 s linger before it reports `tcp_closed`.
@@ -649,34 +628,6 @@ async fn invalid_close_code_is_answered_with_1002() {
 }
 
 // ---- HTTP endpoints ------------------------------------------------------------
-
-struct HttpResponse {
-    status: u16,
-    head: String,
-    body: String,
-}
-
-async fn http_get(server: &TestServer, path: &str) -> HttpResponse {
-    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nOrigin: http://other\r\n\r\n",
-        server.addr()
-    );
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    timeout(LONG, stream.read_to_end(&mut raw))
-        .await
-        .unwrap()
-        .unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    HttpResponse {
-        status,
-        head: head.to_owned(),
-        body: body.to_owned(),
-    }
-}
 
 #[tokio::test]
 async fn http_report_endpoint() {
