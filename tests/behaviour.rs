@@ -25,8 +25,6 @@ use support::{
 };
 use wsclient::{Abnormal, Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 
-#[cfg(web)]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 // --- Sending and receiving -------------------------------------------------------------
 
@@ -237,7 +235,9 @@ case! {
 
 case! {
     async fn a_sink_close_on_a_broken_connection_is_an_error(peer) {
-        let mut client = connect(peer, "/drop?after_ms=0").await;
+        // Dropped a little after the upgrade: Firefox reports a connection dropped in the
+        // same instant as its 101 answer as a failure to connect, now and then.
+        let mut client = connect(peer, "/drop?after_ms=50").await;
         assert!(matches!(client.recv().await, Some(Err(Error::ConnectionLost(_)))));
         match SinkExt::close(&mut client).await {
             Err(Error::CloseIncomplete(outcome)) => {
@@ -659,13 +659,16 @@ case! {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Expect {
     Works,
+    /// Works, or ends with `IdleTimeout` before the echo: a 1 ms idle timeout is shorter
+    /// than a round trip on a busy machine, and ending then is what it was set to do.
+    WorksOrIdlesOut,
     Refused(&'static str),
 }
 
 /// Every setting of `Config` at zero, at its type's maximum and in between (the defaults
 /// are the in-between), with what it must give.
 fn settings_at_their_extremes() -> Vec<(&'static str, Config, Expect)> {
-    use Expect::{Refused, Works};
+    use Expect::{Refused, Works, WorksOrIdlesOut};
     let (zero, max, ms) = (Duration::ZERO, Duration::MAX, Duration::from_millis(1));
     let base = Config::default;
     // Browsers cannot ping: keepalive needs a heartbeat message there (and works with one
@@ -714,7 +717,7 @@ fn settings_at_their_extremes() -> Vec<(&'static str, Config, Expect)> {
             base().idle_timeout(zero),
             Refused("idle_timeout"),
         ),
-        ("idle_timeout 1ms", base().idle_timeout(ms), Works),
+        ("idle_timeout 1ms", base().idle_timeout(ms), WorksOrIdlesOut),
         ("idle_timeout MAX", base().idle_timeout(max), Works),
         ("send_queue 0", set(|c| c.send_queue = 0), Works),
         ("send_queue MAX", base().send_queue(usize::MAX), Works),
@@ -765,7 +768,7 @@ case! {
         for (i, (name, config, expect)) in settings_at_their_extremes().into_iter().enumerate() {
             let url = peer.url("/echo");
             let mut client = match (Client::connect(&url, config).await, expect) {
-                (Ok(client), Expect::Works) => client,
+                (Ok(client), Expect::Works | Expect::WorksOrIdlesOut) => client,
                 (Err(error @ Error::InvalidConfig { setting, .. }), Expect::Refused(refused)) => {
                     assert_eq!(setting, refused, "{name}");
                     assert!(error.to_string().contains(refused), "{name}: {error}");
@@ -774,15 +777,21 @@ case! {
                 (other, _) => panic!("{name}: expected {expect:?}, got {:?}", other.map(|_| ())),
             };
             client.send(Message::text("x")).await.unwrap();
-            loop {
+            let idled_out = loop {
                 match client.recv().await {
                     Some(Ok(message)) if message.as_text() == Some("heartbeat") => {}
                     Some(Ok(message)) => {
                         assert_eq!(message.as_text(), Some("x"), "{name}");
-                        break;
+                        break false;
+                    }
+                    Some(Err(Error::IdleTimeout(_))) if expect == Expect::WorksOrIdlesOut => {
+                        break true;
                     }
                     other => panic!("{name}: expected the echo, got {other:?}"),
                 }
+            };
+            if idled_out {
+                continue;
             }
             // Half of them close with a timeout of Duration::MAX: the echo server answers at
             // once, so nothing waits for it.
@@ -816,6 +825,19 @@ case! {
         assert!(took >= timeout, "gave up before the timeout: {took:?}");
         assert!(took < Duration::from_secs(5), "took {took:?}");
         // The server got the upgrade request and never answered it; the client then hung up.
+        #[cfg(web)]
+        if support::engine() == support::Engine::Firefox {
+            // Relaxed in Firefox: it closes a socket given up while connecting for the page,
+            // but keeps the TCP connection until the server answers or hangs up (60 s here);
+            // nothing in the WebSocket API closes it sooner. A later connection to the same
+            // server is not held back by it (RFC 6455 allows one connection at a time in
+            // CONNECTING per host).
+            let report = peer.report(&id).await;
+            assert!(!report.handshake_done, "the stall server answered the upgrade");
+            let next = connect(peer, "/echo").await;
+            assert!(next.shutdown(GENEROUS).await.is_clean());
+            return;
+        }
         let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
         assert!(!report.handshake_done, "the stall server answered the upgrade");
         assert!(report.tcp_closed_by_client, "the client left the stalled connection open");

@@ -23,8 +23,6 @@ use support::{GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, sleep, unique_id};
 use wsclient::reconnect::{Event, Events, GiveUpReason, Jitter, Reconnect, Reconnecting, WhenFull};
 use wsclient::{Abnormal, Client, CloseCode, Config, Error, Message, Shutdown};
 
-#[cfg(web)]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// Short delays, so that the cases run quickly.
 fn quick() -> Reconnect {
@@ -539,8 +537,12 @@ async fn the_online_event_cuts_the_wait_short() {
     let mut events = ws.events();
     ws.send(Message::text("go")).await.unwrap();
     events_until(&mut events, |e| matches!(e, Event::Retrying { .. })).await;
+    // Dispatched on the global scope, which is what the client listens on: the window in a
+    // page, the worker's own scope in a worker.
+    use wasm_bindgen::JsCast;
     let online = web_sys::Event::new("online").unwrap();
-    web_sys::window().unwrap().dispatch_event(&online).unwrap();
+    let global: web_sys::EventTarget = js_sys::global().unchecked_into();
+    global.dispatch_event(&online).unwrap();
     events_until(&mut events, is_open).await;
     assert!(ws.shutdown(GENEROUS).await.is_clean());
 }

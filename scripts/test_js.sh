@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the wasm test binaries (the shared behavioural suite, the browser-only suite and the
+# reconnecting client's suite) in JavaScript hosts, against one test server process:
+#
+#   scripts/test_js.sh chromium:page chromium:dedicated-worker firefox:page node ...
+#
+# Each argument is ENGINE:SCOPE (ENGINE is chromium or firefox; SCOPE is page,
+# dedicated-worker, shared-worker or service-worker) or `node`. The same binaries serve
+# every host: wasm-bindgen-test-runner picks the scope from WASM_BINDGEN_USE_*, and the
+# driver from CHROMEDRIVER or GECKODRIVER. Extra `cargo test` arguments go after `--`:
+#
+#   scripts/test_js.sh firefox:page -- --test behaviour
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+hosts=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do hosts+=("$1"); shift; done
+[ "${1:-}" = "--" ] && shift
+[ ${#hosts[@]} -gt 0 ] || { echo "usage: $0 HOST... [-- CARGO_TEST_ARGS]" >&2; exit 2; }
+
+cargo build -q -p wsclient-testserver
+port_file=$(mktemp)
+target/debug/wsclient-testserver --port-file "$port_file" >/dev/null &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true; rm -f "$port_file"' EXIT
+for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done
+[ -s "$port_file" ] || { echo "the test server did not start" >&2; exit 1; }
+
+export WSCLIENT_TEST_SERVER_PORT
+WSCLIENT_TEST_SERVER_PORT=$(cat "$port_file")
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export WASM_BINDGEN_TEST_TIMEOUT=300
+geckodriver=$(command -v geckodriver || echo "$HOME/.cargo/bin/geckodriver")
+
+for host in "${hosts[@]}"; do
+    engine=${host%%:*}
+    scope=${host#*:}
+    mode_env=()
+    case "$scope" in
+        page) mode_env=(WASM_BINDGEN_USE_BROWSER=1) ;;
+        dedicated-worker) mode_env=(WASM_BINDGEN_USE_DEDICATED_WORKER=1) ;;
+        shared-worker) mode_env=(WASM_BINDGEN_USE_SHARED_WORKER=1) ;;
+        service-worker) mode_env=(WASM_BINDGEN_USE_SERVICE_WORKER=1) ;;
+        node) ;;
+        *) echo "unknown scope in $host" >&2; exit 2 ;;
+    esac
+    case "$engine" in
+        chromium) driver_env=(CHROMEDRIVER=/usr/bin/chromedriver) ;;
+        firefox) driver_env=(GECKODRIVER="$geckodriver") ;;
+        # Node 20 has a global WebSocket only behind this flag (Node 22 has it by default).
+        node) driver_env=(WASM_BINDGEN_USE_NODE_EXPERIMENTAL=1 NODE_ARGS=--experimental-websocket) ;;
+        *) echo "unknown engine in $host" >&2; exit 2 ;;
+    esac
+    echo "==> wasm tests in $host"
+    env "${mode_env[@]}" "${driver_env[@]}" \
+        cargo test -p wsclient --target wasm32-unknown-unknown --no-fail-fast "$@"
+done
