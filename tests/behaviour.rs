@@ -25,7 +25,6 @@ use support::{
 };
 use wsclient::{Abnormal, Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 
-
 // --- Sending and receiving -------------------------------------------------------------
 
 case! {
@@ -813,7 +812,7 @@ case! {
         let timeout = Duration::from_millis(300);
         let config = Config::default().connect_timeout(timeout);
         let watch = Stopwatch::start();
-        let result = Client::connect(&peer.url(&format!("/stall?id={id}")), config).await;
+        let result = Client::connect(&peer.url(&format!("/stall?id={id}&ms=10000")), config).await;
         let took = watch.elapsed();
         match result {
             Err(error @ Error::ConnectTimeout { timeout: reported, .. }) => {
@@ -828,10 +827,9 @@ case! {
         #[cfg(web)]
         if support::engine() == support::Engine::Firefox {
             // Relaxed in Firefox: it closes a socket given up while connecting for the page,
-            // but keeps the TCP connection until the server answers or hangs up (60 s here);
-            // nothing in the WebSocket API closes it sooner. A later connection to the same
-            // server is not held back by it (RFC 6455 allows one connection at a time in
-            // CONNECTING per host).
+            // but keeps the TCP connection until the server answers or hangs up (10 s here);
+            // nothing in the WebSocket API closes it sooner (see the crate docs, "Engines").
+            // A later connection to the same server is not held back by one of them.
             let report = peer.report(&id).await;
             assert!(!report.handshake_done, "the stall server answered the upgrade");
             let next = connect(peer, "/echo").await;

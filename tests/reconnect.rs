@@ -23,7 +23,6 @@ use support::{GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, sleep, unique_id};
 use wsclient::reconnect::{Event, Events, GiveUpReason, Jitter, Reconnect, Reconnecting, WhenFull};
 use wsclient::{Abnormal, Client, CloseCode, Config, Error, Message, Shutdown};
 
-
 /// Short delays, so that the cases run quickly.
 fn quick() -> Reconnect {
     Reconnect::default().backoff(Duration::from_millis(20), Duration::from_millis(200))
@@ -286,7 +285,7 @@ case! {
         let config = Config::default().connect_timeout(Duration::from_millis(300));
         let stopwatch = Stopwatch::start();
         let ws = Reconnecting::<Client>::start_with(quick(), move |attempt| {
-            let path = if attempt == 1 { "/stall" } else { "/echo" };
+            let path = if attempt == 1 { "/stall?ms=10000" } else { "/echo" };
             let target = (format!("{base}{path}"), config.clone());
             async move { Ok(target) }
         })

@@ -25,7 +25,7 @@
 //! | `/close-first` | `code=C`, `reason=R`, `after_ms=N` (0) or `after_messages=M` | echoes; sends Close(C, R) (empty payload without `code`) after N ms or M messages, waits up to 5 s for the client's Close, closes TCP |
 //! | `/drop` | `after_ms=N` (0) or `after_messages=M`, `reset=1` | echoes; closes TCP with no Close frame (`reset=1`: RST via `SO_LINGER` 0) |
 //! | `/refuse` | `status=S` (403) | refuses the upgrade with HTTP status S and a JSON body |
-//! | `/stall` | | reads the upgrade request and never answers; keeps the TCP connection open until the client closes it or 60 s pass (connect timeouts) |
+//! | `/stall` | `ms=N` (60000) | reads the upgrade request and never answers; keeps the TCP connection open until the client closes it or N ms pass (connect timeouts) |
 //! | `/half-open` | | handshake, then never reads or writes; closes after the client does or after 60 s |
 //! | `/push` | `count=N` (1), `size=B` (0), `binary=1`, `violate=1` | sends N messages right away (`"push <i> "` padded with `x` to B bytes, or B bytes of `i as u8` when binary; `i` from 1), then with `violate=1` a frame with a reserved opcode (a protocol violation), then echoes |
 //! | `/flood-after-close` | `bytes=N` (1 GiB), `size=B` (64 KiB) | like echo; on the client's Close first sends N bytes of binary messages of B bytes each (as fast as the client reads), then answers Close |
@@ -346,9 +346,9 @@ async fn handle_connection(
             rep.update(|r| r.tcp_closed = true);
             return;
         }
-        Route::Stall => {
+        Route::Stall(limit) => {
             let rep = Reporter::new(Arc::clone(&registry), id, mode_name);
-            let closed_by_client = modes::stall(&mut stream).await;
+            let closed_by_client = modes::stall(&mut stream, limit).await;
             drop(stream);
             drop(guard);
             rep.update(|r| {

@@ -28,7 +28,7 @@ const CLOSE_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 const LINGER: Duration = Duration::from_secs(2);
 /// How long `/half-open` keeps a silent connection.
 const HALF_OPEN_LIMIT: Duration = Duration::from_secs(60);
-/// How long `/stall` keeps a connection whose upgrade it never answers.
+/// How long `/stall` keeps a connection whose upgrade it never answers, unless `ms` says.
 const STALL_LIMIT: Duration = Duration::from_secs(60);
 /// Safety net for `/never-close` in the long-running binary.
 const NEVER_CLOSE_LIMIT: Duration = Duration::from_secs(600);
@@ -92,8 +92,8 @@ pub(crate) enum Route {
     Flaky(Flaky),
     /// Refuse the upgrade with this HTTP status.
     Refuse(u16),
-    /// Never answer the upgrade request (`/stall`).
-    Stall,
+    /// Never answer the upgrade request (`/stall`); hang up after this long.
+    Stall(Duration),
 }
 
 /// The parameters of a `/flaky` request.
@@ -186,7 +186,10 @@ pub(crate) fn route(path: &str, q: &Query) -> Result<Option<Route>, String> {
             delay: millis(q, "ms")?.unwrap_or(Duration::from_millis(10)),
         },
         "/flaky" => return Flaky::parse(q).map(|f| Some(Route::Flaky(f))),
-        "/stall" => return Ok(Some(Route::Stall)),
+        "/stall" => {
+            let limit = millis(q, "ms")?.unwrap_or(STALL_LIMIT);
+            return Ok(Some(Route::Stall(limit)));
+        }
         "/refuse" => {
             let status = q.num::<u16>("status")?.unwrap_or(403);
             if !(200..=599).contains(&status) {
@@ -200,9 +203,9 @@ pub(crate) fn route(path: &str, q: &Query) -> Result<Option<Route>, String> {
 }
 
 /// `/stall`: the upgrade request has been read and is never answered. Reads (and drops)
-/// whatever else arrives until the client closes the connection or [`STALL_LIMIT`]
-/// passes. `true` if the client closed it.
-pub(crate) async fn stall(stream: &mut TcpStream) -> bool {
+/// whatever else arrives until the client closes the connection or `limit` passes. `true`
+/// if the client closed it.
+pub(crate) async fn stall(stream: &mut TcpStream, limit: Duration) -> bool {
     let mut sink = [0u8; 4096];
     let read_until_eof = async {
         loop {
@@ -212,9 +215,7 @@ pub(crate) async fn stall(stream: &mut TcpStream) -> bool {
             }
         }
     };
-    tokio::time::timeout(STALL_LIMIT, read_until_eof)
-        .await
-        .is_ok()
+    tokio::time::timeout(limit, read_until_eof).await.is_ok()
 }
 
 /// The `i`-th (1-based) message of `/push`.
@@ -794,7 +795,14 @@ mod tests {
             Ok(Some(Route::WebSocket(Mode::Echo)))
         );
         assert_eq!(route_of("/nope", ""), Ok(None));
-        assert_eq!(route_of("/stall", "id=s"), Ok(Some(Route::Stall)));
+        assert_eq!(
+            route_of("/stall", "id=s"),
+            Ok(Some(Route::Stall(STALL_LIMIT)))
+        );
+        assert_eq!(
+            route_of("/stall", "ms=250"),
+            Ok(Some(Route::Stall(Duration::from_millis(250))))
+        );
         assert_eq!(route_of("/refuse", ""), Ok(Some(Route::Refuse(403))));
         assert_eq!(
             route_of("/refuse", "status=401"),
