@@ -19,12 +19,12 @@
 //! | path | parameters | behaviour |
 //! | --- | --- | --- |
 //! | `/echo` | | echoes text/binary (same opcode), Pong for Ping, echoes the client's Close code+reason, then closes TCP |
-//! | `/never-close` | | echoes; on the client's Close sends nothing and keeps reading until the client closes TCP |
+//! | `/never-close` | `ms=N` (600000) | echoes; on the client's Close sends nothing and keeps reading until the client closes TCP or N ms pass |
 //! | `/close-delay` | `ms=N` | like echo, answers Close after N ms |
 //! | `/close-after-messages` | `n=N` (1), `gap_ms=G` (0) | like echo; on the client's Close first sends `"after-close 1"`..`"after-close N"`, G ms apart, then answers Close |
 //! | `/close-first` | `code=C`, `reason=R`, `after_ms=N` (0) or `after_messages=M` | echoes; sends Close(C, R) (empty payload without `code`) after N ms or M messages, waits up to 5 s for the client's Close, closes TCP |
 //! | `/drop` | `after_ms=N` (0) or `after_messages=M`, `reset=1` | echoes; closes TCP with no Close frame (`reset=1`: RST via `SO_LINGER` 0) |
-//! | `/refuse` | `status=S` (403) | refuses the upgrade with HTTP status S and a JSON body |
+//! | `/refuse`, `/refuse/<any>` | `status=S` (403) | refuses the upgrade with HTTP status S and a JSON body (the second form gives each refusal a path of its own: Firefox delays connections to a path that failed recently) |
 //! | `/stall` | `ms=N` (60000) | reads the upgrade request and never answers; keeps the TCP connection open until the client closes it or N ms pass (connect timeouts) |
 //! | `/half-open` | | handshake, then never reads or writes; closes after the client does or after 60 s |
 //! | `/push` | `count=N` (1), `size=B` (0), `binary=1`, `violate=1` | sends N messages right away (`"push <i> "` padded with `x` to B bytes, or B bytes of `i as u8` when binary; `i` from 1), then with `violate=1` a frame with a reserved opcode (a protocol violation), then echoes |

@@ -30,7 +30,8 @@ const LINGER: Duration = Duration::from_secs(2);
 const HALF_OPEN_LIMIT: Duration = Duration::from_secs(60);
 /// How long `/stall` keeps a connection whose upgrade it never answers, unless `ms` says.
 const STALL_LIMIT: Duration = Duration::from_secs(60);
-/// Safety net for `/never-close` in the long-running binary.
+/// How long `/never-close` keeps a connection after the client's Close, unless `ms` says
+/// (a safety net in the long-running binary).
 const NEVER_CLOSE_LIMIT: Duration = Duration::from_secs(600);
 /// Flush the write buffer once it holds this much (large pushes).
 const WRITE_CHUNK: usize = 256 * 1024;
@@ -48,7 +49,10 @@ pub(crate) enum Trigger {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Mode {
     Echo,
-    NeverClose,
+    /// Never answers the client's Close; hangs up this long after it arrives.
+    NeverClose {
+        hang_up_after: Duration,
+    },
     CloseDelay {
         delay: Duration,
     },
@@ -151,9 +155,17 @@ fn trigger(q: &Query) -> Result<Trigger, String> {
 /// Maps a path and query to a route; `Ok(None)` for an unknown path, `Err` for a bad
 /// parameter (answered with 400 so a typo in a test shows up at once).
 pub(crate) fn route(path: &str, q: &Query) -> Result<Option<Route>, String> {
+    // `/refuse/<anything>`: a path of its own for each refusal, as Firefox delays
+    // connections to a path that failed recently.
+    let path = match path.strip_prefix("/refuse/") {
+        Some(_) => "/refuse",
+        None => path,
+    };
     let mode = match path {
         "/echo" => Mode::Echo,
-        "/never-close" => Mode::NeverClose,
+        "/never-close" => Mode::NeverClose {
+            hang_up_after: millis(q, "ms")?.unwrap_or(NEVER_CLOSE_LIMIT),
+        },
         "/close-delay" => Mode::CloseDelay {
             delay: millis(q, "ms")?.unwrap_or(Duration::ZERO),
         },
@@ -368,7 +380,7 @@ pub(crate) async fn run(
 impl Conn {
     /// Whether the server may still put frames on the wire.
     fn can_send(&self) -> bool {
-        let silenced = self.mode == Mode::NeverClose && self.client_close.is_some();
+        let silenced = matches!(self.mode, Mode::NeverClose { .. }) && self.client_close.is_some();
         !(self.close_sent || self.fin_sent || silenced)
     }
 
@@ -654,8 +666,8 @@ impl Conn {
         }
         let now = Instant::now();
         match self.mode {
-            Mode::NeverClose => {
-                self.schedule(now + NEVER_CLOSE_LIMIT, Action::GiveUp);
+            Mode::NeverClose { hang_up_after } => {
+                self.schedule(now + hang_up_after, Action::GiveUp);
                 Step::Continue
             }
             Mode::CloseDelay { delay } => {
@@ -803,12 +815,22 @@ mod tests {
             route_of("/stall", "ms=250"),
             Ok(Some(Route::Stall(Duration::from_millis(250))))
         );
+        assert_eq!(
+            route_of("/never-close", "ms=1000"),
+            Ok(Some(Route::WebSocket(Mode::NeverClose {
+                hang_up_after: Duration::from_secs(1)
+            })))
+        );
         assert_eq!(route_of("/refuse", ""), Ok(Some(Route::Refuse(403))));
         assert_eq!(
             route_of("/refuse", "status=401"),
             Ok(Some(Route::Refuse(401)))
         );
         assert!(route_of("/refuse", "status=101").is_err());
+        assert_eq!(
+            route_of("/refuse/any-7", "status=503"),
+            Ok(Some(Route::Refuse(503)))
+        );
         assert!(route_of("/close-delay", "ms=soon").is_err());
         assert_eq!(
             route_of("/close-first", "code=4001&reason=go+away&after_messages=2"),
