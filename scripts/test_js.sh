@@ -48,10 +48,13 @@ for host in "${hosts[@]}"; do
         chromium) driver_env=(CHROMEDRIVER=/usr/bin/chromedriver) ;;
         firefox) driver_env=(GECKODRIVER="$geckodriver") ;;
         # Node 20 has a global WebSocket only behind this flag (Node 22 has it by default).
+        # (The runner starts Node with --expose-gc, which the leak check uses.)
         node) driver_env=(WASM_BINDGEN_USE_NODE_EXPERIMENTAL=1 NODE_ARGS=--experimental-websocket) ;;
         *) echo "unknown engine in $host" >&2; exit 2 ;;
     esac
     echo "==> wasm tests in $host"
+    # The suite checks that it runs where this says (tests/browser.rs).
+    curl -fsS "http://127.0.0.1:$WSCLIENT_TEST_SERVER_PORT/host?set=$host" >/dev/null
     env "${mode_env[@]}" "${driver_env[@]}" \
         cargo test -p wsclient --target wasm32-unknown-unknown --no-fail-fast "$@"
 done

@@ -110,9 +110,10 @@ async fn disconnected(peer: &Peer, when_full: WhenFull) -> (Reconnecting<Client>
 case! {
     async fn three_drops_with_refusals_lose_and_repeat_nothing(peer) {
         // Each of the first three connections is dropped after three messages; after each
-        // drop the server refuses upgrades for 300 ms.
+        // drop the server refuses upgrades for 600 ms (longer than the 200-400 ms Firefox
+        // waits of its own before it reconnects to a path whose connection failed).
         let id = unique_id("drops");
-        let path = format!("/flaky?id={id}&drops=3&after_messages=3&refuse_ms=300");
+        let path = format!("/flaky?id={id}&drops=3&after_messages=3&refuse_ms=600");
         let mut ws = start(peer, &path, quick()).await;
         let mut events = ws.events();
         let mut story = Vec::new();
@@ -529,6 +530,11 @@ case! {
 #[cfg(web)]
 #[wasm_bindgen_test::wasm_bindgen_test]
 async fn the_online_event_cuts_the_wait_short() {
+    if support::engine_is_node() {
+        // Skipped under Node: it has no `online` event, and its global scope is no event
+        // target, so the client listens for nothing there (`reconnect_now` still works).
+        return;
+    }
     let peer = &Peer::start().await;
     let id = unique_id("online");
     let path = format!("/flaky?id={id}&drops=1&after_messages=1");

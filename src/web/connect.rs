@@ -105,7 +105,16 @@ fn new_websocket(url: &str, protocols: &[String]) -> Result<WebSocket, Error> {
     created.map_err(|thrown| {
         let thrown = JsError::from_js(&thrown);
         // Not the browser's message: it quotes the URL whole, password and all.
-        if thrown.name() == Some("SyntaxError") {
+        if thrown.name() == Some("SyntaxError") && !protocols.is_empty() && parses_as_url(url) {
+            // The subprotocols were checked as RFC 6455 has them (case matters, as in
+            // browsers); Node's WebSocket also refuses names that differ only in case.
+            Error::InvalidHeader {
+                name: "Sec-WebSocket-Protocol".into(),
+                problem: "the JavaScript engine refused the offered subprotocols (Node's \
+                          WebSocket refuses names that differ only in case)"
+                    .into(),
+            }
+        } else if thrown.name() == Some("SyntaxError") {
             Error::InvalidUrl {
                 url: crate::url::for_display(url),
                 problem: "the browser's URL parser rejected it".into(),
@@ -119,4 +128,9 @@ fn new_websocket(url: &str, protocols: &[String]) -> Result<WebSocket, Error> {
             }
         }
     })
+}
+
+/// Whether the engine's own URL parser (the one its `WebSocket` uses) takes `url`.
+fn parses_as_url(url: &str) -> bool {
+    web_sys::Url::new(url).is_ok()
 }

@@ -84,6 +84,31 @@ pub(super) fn random_suffix() -> u32 {
     (js_sys::Math::random() * f64::from(u32::MAX)) as u32
 }
 
+impl Peer {
+    /// Where the test command says this run happens (`chromium:page`, `node`, ...), as it
+    /// told the test server; empty when the server was started by hand.
+    pub async fn expected_host(&self) -> String {
+        self.get_body("/host").await
+    }
+}
+
+/// Where this run happens, named as the test command names it.
+pub fn host() -> String {
+    let engine = match engine() {
+        Engine::Chromium => "chromium",
+        Engine::Firefox => "firefox",
+        Engine::Node => return "node".to_owned(),
+    };
+    let scope = match scope() {
+        Scope::Page => "page",
+        Scope::DedicatedWorker => "dedicated-worker",
+        Scope::SharedWorker => "shared-worker",
+        Scope::ServiceWorker => "service-worker",
+        Scope::Node => "node",
+    };
+    format!("{engine}:{scope}")
+}
+
 /// The JavaScript engine the tests run on, read from the user agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -125,6 +150,11 @@ pub fn engine() -> Engine {
     } else {
         Engine::Chromium
     }
+}
+
+/// Whether the tests run under Node, whose `WebSocket` differs from browsers' in places.
+pub fn engine_is_node() -> bool {
+    engine() == Engine::Node
 }
 
 /// The kind of global scope the tests run in: each kind of worker has a constructor of

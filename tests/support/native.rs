@@ -9,6 +9,11 @@ use wsclient_testserver::TestServer;
 /// `true` in the browser.
 pub const IN_BROWSER: bool = false;
 
+/// `false`: natively the tests run on no JavaScript engine.
+pub fn engine_is_node() -> bool {
+    false
+}
+
 /// The test server of one test.
 pub struct Peer {
     server: TestServer,

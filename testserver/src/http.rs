@@ -74,7 +74,7 @@ pub(crate) async fn send_and_close(stream: &mut TcpStream, resp: &[u8]) {
 pub(crate) fn is_endpoint(path: &str) -> bool {
     matches!(
         path,
-        "/health" | "/report" | "/reports" | "/flaky-report" | "/closed-port"
+        "/health" | "/report" | "/reports" | "/flaky-report" | "/closed-port" | "/host"
     )
 }
 
@@ -91,6 +91,7 @@ pub(crate) async fn serve(req: &Request, registry: &Registry) -> Vec<u8> {
         "/reports" => json(200, &to_json(&registry.all())),
         "/closed-port" => closed_port(),
         "/flaky-report" => flaky_report(req, registry),
+        "/host" => host(req, registry),
         _ => report(req, registry).await,
     }
 }
@@ -103,6 +104,16 @@ fn closed_port() -> Vec<u8> {
         Ok(addr) => json(200, &format!("{{\"port\":{}}}", addr.port())),
         Err(error) => json_error(500, &format!("cannot find a free port: {error}")),
     }
+}
+
+/// `GET /host?set=H` records where the clients of the next run are said to run (the test
+/// command's `chromium:dedicated-worker`, `node`, ...); `GET /host` answers it as text, so
+/// that the suite can check it runs where the command says.
+fn host(req: &Request, registry: &Registry) -> Vec<u8> {
+    if let Some(host) = req.query.get("set") {
+        registry.set_host(host);
+    }
+    response(200, "text/plain", registry.host().as_bytes())
 }
 
 /// `GET /flaky-report?id=X`: the counts of the `/flaky` scenario X, or 404 with `null`.

@@ -64,6 +64,9 @@
 //!   `/flaky` scenario X (see [`FlakyReport`]), or 404 with `null`
 //! - `GET /closed-port` → `{"port":N}`, a loopback port nothing listens on (to see a
 //!   connection refused)
+//! - `GET /host?set=H` records, and `GET /host` answers as text, where the test command
+//!   says the clients run (`chromium:page`, `firefox:dedicated-worker`, `node`, ...), so
+//!   that the wasm suite can check it runs there
 //! - with [`Options::static_dir`] (`--static DIR`), any other `GET` that is not a mode
 //!   path → the file under DIR (`/` → `index.html`; a `..` segment → 403; 404 if missing),
 //!   so a page and the modes it connects to share one origin (the browser demo, `www/`)

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -209,6 +209,8 @@ pub(crate) struct Registry {
     scenarios: Mutex<HashMap<String, Scenario>>,
     open: AtomicUsize,
     changed: watch::Sender<()>,
+    /// Where the test command says the clients run (`GET /host`).
+    host: Mutex<String>,
 }
 
 impl Registry {
@@ -218,20 +220,32 @@ impl Registry {
             scenarios: Mutex::new(HashMap::new()),
             open: AtomicUsize::new(0),
             changed: watch::Sender::new(()),
+            host: Mutex::new(String::new()),
         })
+    }
+
+    /// Where the clients of the next test run are said to run (`GET /host?set=`).
+    pub(crate) fn set_host(&self, host: &str) {
+        *self.host.lock().unwrap_or_else(PoisonError::into_inner) = host.to_owned();
+    }
+
+    /// Where the clients run, as last set; empty if never set.
+    pub(crate) fn host(&self) -> String {
+        self.host
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, ConnectionReport>> {
         // A panic elsewhere must not make every later report unreadable.
-        self.reports
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.reports.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn scenarios(&self) -> MutexGuard<'_, HashMap<String, Scenario>> {
         self.scenarios
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn notify(&self) {

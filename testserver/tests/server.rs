@@ -630,6 +630,21 @@ async fn invalid_close_code_is_answered_with_1002() {
 // ---- HTTP endpoints ------------------------------------------------------------
 
 #[tokio::test]
+async fn the_host_endpoint_keeps_what_the_test_command_set() {
+    let server = TestServer::start().await.unwrap();
+    assert_eq!(http_get(&server, "/host").await.body, "");
+    let set = http_get(&server, "/host?set=firefox%3Adedicated-worker").await;
+    assert_eq!(
+        (set.status, set.body.as_str()),
+        (200, "firefox:dedicated-worker")
+    );
+    assert_eq!(
+        http_get(&server, "/host").await.body,
+        "firefox:dedicated-worker"
+    );
+}
+
+#[tokio::test]
 async fn http_report_endpoint() {
     let server = TestServer::start().await.unwrap();
 
