@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need on a fresh Debian machine, skipping what is
-# already there: the wasm32 target, Debian's Chromium and ChromeDriver, wasm-bindgen-cli of
-# exactly the version in Cargo.lock, and kosoku (the Autobahn test cases) from PyPI.
+# already there: the wasm32 target, Debian's Chromium, ChromeDriver and Firefox ESR,
+# geckodriver and wasm-pack from crates.io, wasm-bindgen-cli of exactly the version in
+# Cargo.lock, and kosoku (the Autobahn test cases) from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,14 +13,31 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
 fi
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    say "installing chromium and chromium-driver"
+# Debian's browsers (and ChromeDriver) for the wasm suite.
+packages=()
+command -v chromium >/dev/null || packages+=(chromium)
+command -v chromedriver >/dev/null || packages+=(chromium-driver)
+command -v firefox-esr >/dev/null || packages+=(firefox-esr)
+if [ ${#packages[@]} -gt 0 ]; then
+    say "installing ${packages[*]}"
     sudo_cmd=""
     if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
     $sudo_cmd apt-get update -q
     $sudo_cmd apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
-        chromium chromium-driver
+        "${packages[@]}"
 fi
+
+# Firefox's WebDriver and wasm-pack are not Debian packages here: built from crates.io, at
+# pinned versions (each takes a few minutes on two cores).
+cargo_install_pinned() { # NAME VERSION: skips the build when that version is installed
+    local name=$1 version=$2
+    if ! "$name" --version 2>/dev/null | grep -q " $version"; then
+        say "installing $name $version"
+        cargo install "$name" --version "$version"
+    fi
+}
+cargo_install_pinned geckodriver 0.37.1
+cargo_install_pinned wasm-pack 0.15.1
 
 # wasm-bindgen-test-runner must match the wasm-bindgen in Cargo.lock exactly.
 cargo metadata --format-version 1 >/dev/null # makes sure Cargo.lock exists

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the native suite, the same behavioural suite in headless Chromium
-# against a test server process, the browser demo end to end, and the Autobahn
-# conformance cases.
+# Runs every test: the native suite; the same behavioural suite (with the browser-only and
+# reconnecting suites) in headless Chromium and Firefox, in a page and in dedicated, shared
+# and service workers, and under Node, against a test server process; the wasm-pack flow;
+# the browser demo end to end; and the Autobahn conformance cases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,20 +11,11 @@ bash scripts/setup.sh
 echo "==> native tests"
 cargo test --workspace
 
-echo "==> browser tests (headless Chromium)"
-cargo build -q -p wsclient-testserver
-port_file=$(mktemp)
-target/debug/wsclient-testserver --port-file "$port_file" >/dev/null &
-server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true; rm -f "$port_file"' EXIT
-for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done
-[ -s "$port_file" ] || { echo "the test server did not start" >&2; exit 1; }
-WSCLIENT_TEST_SERVER_PORT=$(cat "$port_file") \
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-CHROMEDRIVER=/usr/bin/chromedriver \
-WASM_BINDGEN_TEST_TIMEOUT=300 \
-    cargo test -p wsclient --target wasm32-unknown-unknown
-kill "$server_pid" 2>/dev/null || true
+echo "==> the wasm suite in every JavaScript host, and the wasm-pack flow"
+bash scripts/test_js.sh \
+    chromium:page chromium:dedicated-worker chromium:shared-worker chromium:service-worker \
+    firefox:page firefox:dedicated-worker firefox:shared-worker firefox:service-worker \
+    node wasm-pack
 
 echo "==> the browser demo, end to end (headless Chromium)"
 bash scripts/demo.sh --check

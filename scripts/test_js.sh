@@ -7,7 +7,9 @@
 # Each argument is ENGINE:SCOPE (ENGINE is chromium or firefox; SCOPE is page,
 # dedicated-worker, shared-worker or service-worker) or `node`. The same binaries serve
 # every host: wasm-bindgen-test-runner picks the scope from WASM_BINDGEN_USE_*, and the
-# driver from CHROMEDRIVER or GECKODRIVER. Extra `cargo test` arguments go after `--`:
+# driver from CHROMEDRIVER or GECKODRIVER. `wasm-pack` runs the flow users run instead,
+# `wasm-pack test --headless --chrome --firefox`, on tests/wasm_pack.rs, with nothing
+# downloaded. Extra `cargo test` arguments go after `--`:
 #
 #   scripts/test_js.sh firefox:page -- --test behaviour
 set -euo pipefail
@@ -33,6 +35,14 @@ export WASM_BINDGEN_TEST_TIMEOUT=300
 geckodriver=$(command -v geckodriver || echo "$HOME/.cargo/bin/geckodriver")
 
 for host in "${hosts[@]}"; do
+    if [ "$host" = wasm-pack ]; then
+        echo "==> wasm-pack test --headless --chrome --firefox (tests/wasm_pack.rs)"
+        # Finds chromedriver and geckodriver on PATH, and wasm-bindgen of the version in
+        # Cargo.lock; --mode no-install makes a missing one an error, not a download.
+        PATH="$(dirname "$geckodriver"):$PATH" \
+            wasm-pack test --mode no-install --headless --chrome --firefox -- --test wasm_pack
+        continue
+    fi
     engine=${host%%:*}
     scope=${host#*:}
     mode_env=()
