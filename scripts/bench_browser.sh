@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The browser benchmarks of wsclient, in one command (see the Browser part of BENCHMARKS.md):
 #
-#   1. rtt       round trips per second in headless Chromium: wsclient's WebClient, gloo-net,
-#                web-sys by hand and a plain JavaScript WebSocket loop, in interleaved runs
-#                against one tokio-tungstenite echo server (bench-browser/echo-server);
+#   1. rtt       round trips per second in headless Chromium and Firefox (BENCH_BROWSERS):
+#                wsclient's WebClient, gloo-net, web-sys by hand and a plain JavaScript
+#                WebSocket loop, in interleaved runs in one page per browser, against one
+#                tokio-tungstenite echo server (bench-browser/echo-server);
 #   2. size      the wasm of a minimal client (connect, send, receive, close) on wsclient,
 #                gloo-net and web-sys alone: size-optimised release, wasm-bindgen --target
 #                web, raw and gzip -9, and after wasm-opt -Oz when binaryen is available;
@@ -16,7 +17,8 @@
 # Everything is built in bench-browser/ (its own workspace and target directory); the
 # logs, the Autobahn reports and summary.md go to bench-browser/target/bench-results/.
 # Environment: BENCH_RTT_N (round trips per run, default 2000), BENCH_RTT_ROUNDS (timed
-# rounds, default 21), KOSOKU (default kosoku), PYTHON (default python3).
+# rounds, default 21), BENCH_BROWSERS (default "chromium firefox"), KOSOKU (default
+# kosoku), PYTHON (default python3).
 # Exit status: non-zero when a step fails, or when wsclient-web fails an Autobahn case that
 # chromium-raw passes.
 
@@ -49,9 +51,11 @@ started_all=$SECONDS
 mkdir -p "$OUT"
 
 # --- what it needs -------------------------------------------------------------------------
+GECKODRIVER_CHECK=${GECKODRIVER_PATH:-geckodriver}
 have_runner=$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}' || true)
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown ||
     ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null ||
+    ! command -v firefox-esr >/dev/null || ! command -v "$GECKODRIVER_CHECK" >/dev/null ||
     [[ $have_runner != "$WASM_BINDGEN_VERSION" ]] || ! command -v "$KOSOKU" >/dev/null; then
     say "installing what is missing (scripts/setup.sh)"
     bash scripts/setup.sh
@@ -64,8 +68,9 @@ fi
 # --- the machine ---------------------------------------------------------------------------
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 chromium_version=$(chromium --version 2>/dev/null | grep -o 'Chromium [0-9.]*' || echo unknown)
+firefox_version=$(firefox-esr --version 2>/dev/null | grep -o 'Firefox [0-9.a-z]*' || echo "no Firefox")
 machine="$(nproc) CPUs ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, \
-$(. /etc/os-release && echo "$PRETTY_NAME"), $chromium_version, $(rustc --version | cut -d' ' -f1-2), \
+$(. /etc/os-release && echo "$PRETTY_NAME"), $chromium_version, $firefox_version, $(rustc --version | cut -d' ' -f1-2), \
 wasm-bindgen $WASM_BINDGEN_VERSION"
 command -v wasm-opt >/dev/null && machine+=", binaryen $(wasm-opt --version | awk '{print $3}')"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -194,9 +199,15 @@ export BENCH_AUTOBAHN_PORT_RAW=${kosoku_port[chromium-raw]:-}
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 export WASM_BINDGEN_TEST_TIMEOUT=900
-browser_test() { # TEST [FILTER]: runs one test file of bench-browser/browser in Chromium
-    (cd "$BENCH" && cargo test --release --target wasm32-unknown-unknown -p bench-browser \
-        --test "$1" -- --nocapture ${2:+"$2"})
+GECKODRIVER_PATH=${GECKODRIVER_PATH:-$(command -v geckodriver || echo "$HOME/.cargo/bin/geckodriver")}
+browser_test() { # TEST [FILTER]: runs one test file of bench-browser/browser in $BROWSER
+    if [[ ${BROWSER:-chromium} == firefox ]]; then
+        (cd "$BENCH" && env -u CHROMEDRIVER GECKODRIVER="$GECKODRIVER_PATH" cargo test --release \
+            --target wasm32-unknown-unknown -p bench-browser --test "$1" -- --nocapture ${2:+"$2"})
+    else
+        (cd "$BENCH" && cargo test --release --target wasm32-unknown-unknown -p bench-browser \
+            --test "$1" -- --nocapture ${2:+"$2"})
+    fi
 }
 if wants rtt || wants autobahn; then
     say "building the browser tests (release, wasm32)"
@@ -204,20 +215,28 @@ if wants rtt || wants autobahn; then
 fi
 
 # --- 1. round trips ------------------------------------------------------------------------
-rtt_table=$OUT/rtt.md
+# In each browser of BENCH_BROWSERS (default: chromium firefox); the table of Chromium is
+# rtt.md, the others rtt-<browser>.md.
+rtt_tables=()
 if wants rtt; then
-    say "rtt: the minimal clients against the echo server (what size measures works)"
-    browser_test minimal >"$OUT/minimal.log" 2>&1 || { cat "$OUT/minimal.log"; die "a minimal client failed"; }
-    grep -o 'BENCH|minimal|.*' "$OUT/minimal.log" | cut -d'|' -f3- | tr '\n' ' '
-    echo
-    say "rtt: $BENCH_RTT_N round trips per run, $BENCH_RTT_ROUNDS rounds + 1 warm-up, headless Chromium"
-    t0=$SECONDS
-    browser_test rtt >"$OUT/rtt.log" 2>&1 || { cat "$OUT/rtt.log"; die "the round-trip benchmark failed"; }
-    grep -E '^(round|round trips)' "$OUT/rtt.log" || true
-    grep -o 'BENCH|rtt||.*' "$OUT/rtt.log" | sed 's/^BENCH|rtt||/|/' >"$rtt_table"
-    echo
-    cat "$rtt_table"
-    echo "(rtt: $((SECONDS - t0)) s)"
+    for BROWSER in ${BENCH_BROWSERS:-chromium firefox}; do
+        suffix=""
+        [[ $BROWSER == chromium ]] || suffix="-$BROWSER"
+        say "rtt ($BROWSER): the minimal clients against the echo server (what size measures works)"
+        browser_test minimal >"$OUT/minimal$suffix.log" 2>&1 || { cat "$OUT/minimal$suffix.log"; die "a minimal client failed"; }
+        grep -o 'BENCH|minimal|.*' "$OUT/minimal$suffix.log" | cut -d'|' -f3- | tr '\n' ' '
+        echo
+        say "rtt ($BROWSER): $BENCH_RTT_N round trips per run, $BENCH_RTT_ROUNDS rounds + 1 warm-up, headless"
+        t0=$SECONDS
+        browser_test rtt >"$OUT/rtt$suffix.log" 2>&1 || { cat "$OUT/rtt$suffix.log"; die "the round-trip benchmark failed"; }
+        grep -E '^(round|round trips)' "$OUT/rtt$suffix.log" || true
+        rtt_table=$OUT/rtt$suffix.md
+        grep -o 'BENCH|rtt||.*' "$OUT/rtt$suffix.log" | sed 's/^BENCH|rtt||/|/' >"$rtt_table"
+        rtt_tables+=("$BROWSER:$rtt_table")
+        echo
+        cat "$rtt_table"
+        echo "(rtt $BROWSER: $((SECONDS - t0)) s)"
+    done
 fi
 
 # --- 3. Autobahn -----------------------------------------------------------------------------
@@ -296,12 +315,12 @@ total=$((SECONDS - started_all))
     echo
     echo "$(date -u +%Y-%m-%dT%H:%MZ), \`bash scripts/bench_browser.sh ${*:-}\` in $total s."
     echo "Machine: $machine. Load average before: $load_before; after: $load_after."
-    if wants rtt; then
+    for entry in "${rtt_tables[@]}"; do
         echo
-        echo "## Round trips per second (32-byte text, $BENCH_RTT_N per run, median of $BENCH_RTT_ROUNDS interleaved runs)"
+        echo "## Round trips per second in headless ${entry%%:*} (32-byte text, $BENCH_RTT_N per run, median of $BENCH_RTT_ROUNDS interleaved runs)"
         echo
-        cat "$rtt_table"
-    fi
+        cat "${entry#*:}"
+    done
     if wants size; then
         echo
         echo "## Minimal client size (opt-level z, LTO, 1 codegen unit, panic abort; wasm-bindgen --target web)"

@@ -19,6 +19,8 @@ hosts=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do hosts+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift
 [ ${#hosts[@]} -gt 0 ] || { echo "usage: $0 HOST... [-- CARGO_TEST_ARGS]" >&2; exit 2; }
+# By default the three suites; tests/wasm_pack.rs is the `wasm-pack` host's.
+[ $# -gt 0 ] || set -- --test behaviour --test browser --test reconnect
 
 cargo build -q -p wsclient-testserver
 port_file=$(mktemp)

@@ -108,6 +108,40 @@
 //!   BENCHMARKS.md); tracing's `release_max_level_off` feature takes the logs out of it
 //!   (see [Logs](#logs)).
 //!
+//! # Engines, workers and Node
+//!
+//! The browser backend needs no `window`: it runs the same in a page and in a dedicated,
+//! shared or service worker, and under Node, whose global `WebSocket` it uses (Node 22 and
+//! later; Node 20 with `--experimental-websocket`). The whole behavioural suite runs in
+//! each of them: Chromium 156 and Firefox 153 ESR, each in a page and in the three kinds
+//! of worker, and Node 20 (README.md, "Tests"). What differs between them:
+//!
+//! - **The same in all of them:** the close codes a script may send (1000 and 3000–4999),
+//!   a refused upgrade reported only as a failure before `open`, `bufferedAmount` lowered
+//!   only in a later task (so [`Config::send_queue`] bounds the same), timers in workers.
+//! - **Firefox delays reconnects to a failing path.** After a failed connection, Firefox
+//!   holds back the next one to the same host, port and path by 200–400 ms, then 1.5
+//!   times longer after each failure, up to a minute (RFC 6455, section 7.2.3); a
+//!   successful connection to that path, or a minute without failures, clears it. This
+//!   adds to the backoff of a [`reconnect::Reconnecting`] client; a connect timeout
+//!   counts the wait too. Firefox also connects to one host at a time, queueing the rest.
+//! - **Firefox keeps abandoned handshakes open.** A connection given up while connecting
+//!   ([`Config::connect_timeout`], or a dropped `connect`) is closed for the page at once,
+//!   but Firefox keeps its TCP connection until the server answers or hangs up. With six
+//!   such connections pending to one server, Firefox holds back new connections to it
+//!   (until its own 20 s open timeout). Chromium closes them at once.
+//! - **Firefox and an instant drop.** A connection the server drops in the same instant as
+//!   its 101 answer is sometimes reported by Firefox as a failure to connect
+//!   ([`Error::Connect`]) rather than as a connection opened, then lost.
+//! - **Node echoes a Close without its reason** (the code only): the peer sees the echo of
+//!   its own Close with an empty reason. [`Shutdown::Clean`] still holds the peer's frame.
+//! - **Node refuses subprotocols that differ only in case** (`chat` and `Chat`), which
+//!   RFC 6455 and browsers treat as distinct: `connect` fails with
+//!   [`Error::InvalidHeader`] there.
+//! - **No `online` event under Node.** A [`reconnect::Reconnecting`] client cuts its wait
+//!   short on the `online` event of the page or worker; under Node only
+//!   [`reconnect_now`](reconnect::Reconnecting::reconnect_now) does.
+//!
 //! # Logs
 //!
 //! Each connection logs its lifecycle through [`tracing`](https://docs.rs/tracing), on
