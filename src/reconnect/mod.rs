@@ -46,8 +46,11 @@
 //!   [`close_now`](Reconnecting::close_now) and dropping the client stop it for good; no
 //!   attempt ever follows them.
 //! - **The network coming back.** In the browser (a page or a worker) the `online` event
-//!   cuts the wait before the next attempt short; natively, and anywhere,
+//!   cuts the wait before the next attempt short; natively, and anywhere (Node too),
 //!   [`Reconnecting::reconnect_now`] does.
+//! - **Firefox waits too.** After failed connections to a path Firefox adds a delay of
+//!   its own to the next one (200–400 ms, growing 1.5 times per failure, up to a minute),
+//!   on top of the backoff; see the crate docs, "Engines, workers and Node".
 //!
 //! # Why full jitter by default
 //!
