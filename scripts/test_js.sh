@@ -66,7 +66,8 @@ for host in "${hosts[@]}"; do
     esac
     echo "==> wasm tests in $host"
     # The suite checks that it runs where this says (tests/browser.rs).
-    curl -fsS "http://127.0.0.1:$WSCLIENT_TEST_SERVER_PORT/host?set=$host" >/dev/null
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1]).read()' \
+        "http://127.0.0.1:$WSCLIENT_TEST_SERVER_PORT/host?set=$host"
     env "${mode_env[@]}" "${driver_env[@]}" \
         cargo test -p wsclient --target wasm32-unknown-unknown --no-fail-fast "$@"
 done

@@ -46,6 +46,12 @@ impl Peer {
         self.port
     }
 
+    /// Where the test command says this run happens (`chromium:page`, `node`, ...), as it
+    /// told the test server; empty when the server was started by hand.
+    pub async fn expected_host(&self) -> String {
+        self.get_body("/host").await
+    }
+
     /// An HTTP GET to the server with `fetch`, the same request made natively.
     pub(super) async fn get_body(&self, path: &str) -> String {
         use wasm_bindgen::JsCast;
@@ -82,14 +88,6 @@ impl Stopwatch {
 
 pub(super) fn random_suffix() -> u32 {
     (js_sys::Math::random() * f64::from(u32::MAX)) as u32
-}
-
-impl Peer {
-    /// Where the test command says this run happens (`chromium:page`, `node`, ...), as it
-    /// told the test server; empty when the server was started by hand.
-    pub async fn expected_host(&self) -> String {
-        self.get_body("/host").await
-    }
 }
 
 /// Where this run happens, named as the test command names it.
