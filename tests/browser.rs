@@ -381,8 +381,8 @@ fn get(target: &JsValue, key: &str) -> JsValue {
 }
 
 /// `gc()`: Chromium's with `--js-flags=--expose-gc` (in `webdriver.json`), in pages and
-/// workers alike, and Node's (wasm-bindgen-test-runner starts it with `--expose-gc`). Firefox exposes
-/// nothing like it to web content.
+/// workers alike, and Node's (wasm-bindgen-test-runner starts it with `--expose-gc`).
+/// Firefox exposes nothing like it to web content.
 fn gc_function() -> Option<js_sys::Function> {
     get(&js_sys::global(), "gc")
         .dyn_into::<js_sys::Function>()
@@ -653,8 +653,9 @@ async fn five_hundred_connections_leave_no_handler_and_no_memory_behind() {
         support::scope(),
         10 * SPECIAL_ENDINGS.len(),
         watch.elapsed(),
-        match (before.js_heap, after.js_heap) {
-            (Some(b), Some(a)) => format!("{} -> {} ({})", kib(b), kib(a), kib(a - b)),
+        match (before.js_heap, after.js_heap, js_growth) {
+            (Some(b), Some(a), Some(growth)) =>
+                format!("{} -> {} ({})", kib(b), kib(a), kib(growth)),
             _ => "not available here".to_owned(),
         },
         kib(before.wasm_memory),

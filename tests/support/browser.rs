@@ -155,6 +155,11 @@ pub fn engine_is_node() -> bool {
     engine() == Engine::Node
 }
 
+/// Whether the tests run in Firefox (a page or a worker).
+pub fn engine_is_firefox() -> bool {
+    engine() == Engine::Firefox
+}
+
 /// The kind of global scope the tests run in: each kind of worker has a constructor of
 /// its own name in its global scope, a page has a `document`, Node neither.
 pub fn scope() -> Scope {

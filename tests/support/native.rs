@@ -14,6 +14,11 @@ pub fn engine_is_node() -> bool {
     false
 }
 
+/// `false`: natively the tests run on no JavaScript engine.
+pub fn engine_is_firefox() -> bool {
+    false
+}
+
 /// The test server of one test.
 pub struct Peer {
     server: TestServer,
