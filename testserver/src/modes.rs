@@ -157,9 +157,10 @@ fn trigger(q: &Query) -> Result<Trigger, String> {
 pub(crate) fn route(path: &str, q: &Query) -> Result<Option<Route>, String> {
     // `/refuse/<anything>`: a path of its own for each refusal, as Firefox delays
     // connections to a path that failed recently.
-    let path = match path.strip_prefix("/refuse/") {
-        Some(_) => "/refuse",
-        None => path,
+    let path = if path.starts_with("/refuse/") {
+        "/refuse"
+    } else {
+        path
     };
     let mode = match path {
         "/echo" => Mode::Echo,
