@@ -129,7 +129,10 @@
 //!   ([`Config::connect_timeout`], or a dropped `connect`) is closed for the page at once,
 //!   but Firefox keeps its TCP connection until the server answers or hangs up. With six
 //!   such connections pending to one server, Firefox holds back new connections to it
-//!   (until its own 20 s open timeout). Chromium closes them at once.
+//!   (until its own 20 s open timeout). Chromium closes them at once. Likewise, after
+//!   [`Shutdown::TimedOut`] Firefox keeps the abandoned connection until the peer hangs up
+//!   or its own close timeout (20 s) passes; the page sees nothing of it (its listeners are
+//!   gone), but it counts towards those six.
 //! - **Firefox and an instant drop.** A connection the server drops in the same instant as
 //!   its 101 answer is sometimes reported by Firefox as a failure to connect
 //!   ([`Error::Connect`]) rather than as a connection opened, then lost.
