@@ -132,7 +132,7 @@
 //!   (until its own 20 s open timeout). Chromium closes them at once. Likewise, after
 //!   [`Shutdown::TimedOut`] Firefox keeps the abandoned connection until the peer hangs up
 //!   or its own close timeout (20 s) passes; the page sees nothing of it (its listeners are
-//!   gone), but it counts towards those six.
+//!   gone), and such connections were seen to hold back new ones as well.
 //! - **Firefox and an instant drop.** A connection the server drops in the same instant as
 //!   its 101 answer is sometimes reported by Firefox as a failure to connect
 //!   ([`Error::Connect`]) rather than as a connection opened, then lost.
