@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{Error, Message};
+use crate::{Error, Message, Proxy};
 
 /// Connection settings. Start from [`Config::default()`] and chain setters.
 ///
@@ -60,10 +60,25 @@ pub struct Config {
     /// Natively only: in the browser, `connect` fails with `Error::Unsupported` when any is set.
     pub headers: Vec<(String, String)>,
 
-    /// Extra trusted root certificates (PEM) for `wss://`, on top of the web PKI roots.
-    /// Default: none. Natively only: in the browser, the browser's trust store decides and
-    /// `connect` fails with `Error::Unsupported` when any is set.
+    /// Extra trusted root certificates (PEM) for `wss://`, on top of the roots
+    /// [`trust`](Self::trust) names. Default: none. Natively only: in the browser, the
+    /// browser's trust store decides and `connect` fails with `Error::Unsupported` when any
+    /// is set.
     pub root_certificates_pem: Vec<Vec<u8>>,
+
+    /// Which certificate authorities `wss://` servers are checked against, besides
+    /// [`root_certificates_pem`](Self::root_certificates_pem). Default:
+    /// [`Trust::System`], the operating system's. In the browser only `Trust::System` is
+    /// supported (the browser's trust store); another makes `connect` fail with
+    /// `Error::Unsupported`.
+    pub trust: Trust,
+
+    /// How `connect` reaches the server: through the proxy the environment names (the
+    /// default), directly, or through a given proxy. See [`Proxy`] for the URLs and the
+    /// environment variables. Natively only: in the browser the browser's own proxy
+    /// settings apply; [`Proxy::Url`] makes `connect` fail there with
+    /// `Error::Unsupported`, the other two change nothing.
+    pub proxy: Proxy,
 
     /// How often to check that the peer is alive. Default: `None` (no checks).
     ///
@@ -136,6 +151,37 @@ pub struct Config {
     /// every message but empty ones. It applies to messages only: the peer's Close, Ping and
     /// Pong frames (at most 125 bytes) are always accepted.
     pub max_message_size: Option<usize>,
+
+    /// How many bytes the native connection reads from the socket at a time, and so the
+    /// memory an idle connection holds for reading. Default: 8 KiB. A larger message is
+    /// still read whole (into a buffer of its own size), in reads of this many bytes.
+    /// Values below 14 (the largest frame header) are taken as 14.
+    ///
+    /// tungstenite's own default is 128 KiB, which an idle connection pays for from its
+    /// first read on; BENCHMARKS.md measures the memory and the throughput of both.
+    /// In the browser, which reads the socket itself, it has no effect.
+    pub read_buffer: usize,
+}
+
+/// Which certificate authorities `wss://` servers are checked against. See
+/// [`Config::trust`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trust {
+    /// The operating system's trust store and verifier, as the platform's own programs
+    /// use them, including the roots an organisation installs there (a TLS-inspecting
+    /// gateway's, say). On Windows and macOS the system verifier decides; on Linux and the
+    /// BSDs the system's certificate files are read (`SSL_CERT_FILE` and `SSL_CERT_DIR`
+    /// take their place when set), once per process. When the system has no certificates
+    /// at all, `wss://` connections fail and say so; [`Trust::WebPki`] then works.
+    #[default]
+    System,
+    /// The Mozilla root program's certificates, built into the crate (`webpki-roots`): the
+    /// same everywhere, whatever the machine trusts.
+    WebPki,
+    /// Only the roots of [`Config::root_certificates_pem`]: for a private certificate
+    /// authority, with nothing else trusted.
+    Given,
 }
 
 impl Default for Config {
@@ -146,6 +192,8 @@ impl Default for Config {
             protocols: Vec::new(),
             headers: Vec::new(),
             root_certificates_pem: Vec::new(),
+            trust: Trust::System,
+            proxy: Proxy::FromEnvironment,
             ping_interval: None,
             pong_timeout: Duration::from_secs(10),
             heartbeat: None,
@@ -155,6 +203,7 @@ impl Default for Config {
             receive_queue: 256,
             receive_queue_bytes: 256 * 1024,
             max_message_size: Some(64 << 20),
+            read_buffer: 8 * 1024,
         }
     }
 }
@@ -188,6 +237,43 @@ impl Config {
     /// [`root_certificates_pem`](Self::root_certificates_pem)).
     pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.root_certificates_pem.push(pem.into());
+        self
+    }
+
+    /// Sets [`trust`](Self::trust).
+    pub fn trust(mut self, trust: Trust) -> Self {
+        self.trust = trust;
+        self
+    }
+
+    /// Connects through this proxy, whatever the environment says: `http://host:port`
+    /// (HTTP `CONNECT`), `socks5://host:port` (the client resolves the server's name) or
+    /// `socks5h://host:port` (the proxy resolves it), each with optional `user:password@`
+    /// (see [`Proxy`]). A URL that is not one of these makes `connect` fail with
+    /// [`Error::Proxy`](crate::Error::Proxy). Natively only (see [`proxy`](Self::proxy)).
+    ///
+    /// ```
+    /// use wsclient::{Config, Proxy};
+    ///
+    /// let config = Config::default().proxy("socks5h://alice:s3cret@proxy.corp:1080");
+    /// assert!(matches!(config.proxy, Proxy::Url(_)));
+    /// // Debug never shows the password.
+    /// assert!(!format!("{config:?}").contains("s3cret"));
+    /// ```
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Proxy::Url(url.into());
+        self
+    }
+
+    /// Connects directly, whatever the environment says (see [`proxy`](Self::proxy)).
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = Proxy::Direct;
+        self
+    }
+
+    /// Sets [`read_buffer`](Self::read_buffer).
+    pub fn read_buffer(mut self, bytes: usize) -> Self {
+        self.read_buffer = bytes;
         self
     }
 
@@ -317,6 +403,8 @@ impl std::fmt::Debug for Config {
             .field("protocols", &self.protocols)
             .field("headers", &Headers(&self.headers))
             .field("root_certificates_pem", &self.root_certificates_pem.len())
+            .field("trust", &self.trust)
+            .field("proxy", &self.proxy)
             .field("ping_interval", &self.ping_interval)
             .field("pong_timeout", &self.pong_timeout)
             .field("heartbeat", &self.heartbeat)
@@ -329,6 +417,7 @@ impl std::fmt::Debug for Config {
             .field("receive_queue", &self.receive_queue)
             .field("receive_queue_bytes", &self.receive_queue_bytes)
             .field("max_message_size", &self.max_message_size)
+            .field("read_buffer", &self.read_buffer)
             .finish()
     }
 }

@@ -54,6 +54,23 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
+    /// The proxy could not be reached, refused the tunnel to the server, or its URL (given
+    /// to [`Config::proxy`](crate::Config::proxy) or found in the environment) is not one
+    /// the client can use. Natively only.
+    #[error("could not connect through the proxy `{proxy}`: {problem}")]
+    Proxy {
+        /// The proxy's URL (without its password, shortened when long).
+        proxy: Box<String>,
+        /// What went wrong: the proxy's answer (its HTTP status, its SOCKS reply), or the
+        /// step that failed; and which environment variable named the proxy, if one did.
+        problem: Box<str>,
+        /// The HTTP status an HTTP proxy answered `CONNECT` with, when it refused.
+        status: Option<u16>,
+        /// The underlying error (I/O, SOCKS, HTTP parsing), when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
     /// The connection was not established within [`Config::connect_timeout`](crate::Config).
     #[error("connecting to `{url}` took longer than {}", DebugDuration(.timeout))]
     ConnectTimeout {

@@ -184,6 +184,7 @@ mod in_flight;
 mod lock;
 mod message;
 mod outcome;
+mod proxy;
 pub mod reconnect;
 mod sender;
 mod traits;
@@ -198,11 +199,12 @@ pub mod web;
 
 pub use bytes::Bytes;
 pub use client::Client;
-pub use config::Config;
+pub use config::{Config, Trust};
 pub use error::{BoxError, Error};
 pub use message::{
     Abnormal, BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES, Message, Shutdown,
 };
+pub use proxy::Proxy;
 pub use sender::Sender;
 pub use traits::{MaybeSend, WsClient, WsSender};
 

@@ -3,7 +3,6 @@
 use std::io;
 use std::sync::Arc;
 
-use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{Error as WsError, UrlError};
 use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
@@ -20,7 +19,7 @@ use super::driver::{Driver, Socket};
 use super::inbox::Inbox;
 use super::liveness::Liveness;
 use crate::backend::Opened;
-use crate::{BoxError, Config, Error};
+use crate::{Config, Error};
 
 /// Connects, performs the upgrade and starts the connection's task.
 pub(super) async fn open(
@@ -56,14 +55,29 @@ async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>),
         ));
     }
     let request = build_request(url, config)?;
-    let connector = tls_connector(url, config)?;
-    let handshake = tokio_tungstenite::connect_async_tls_with_config(
-        request,
-        Some(websocket_config(config)),
-        true,
-        connector,
-    );
-    let result = match config.connect_timeout {
+    let server = server_of(&request);
+    let connector = super::tls::connector(url, server.secure, config)?;
+    let proxy = super::proxy::choose(config, &server)?;
+    let handshake = async {
+        let ws_config = Some(websocket_config(config));
+        let connected = match &proxy {
+            None => {
+                tokio_tungstenite::connect_async_tls_with_config(
+                    request, ws_config, true, connector,
+                )
+                .await
+            }
+            Some(proxy) => {
+                let tunnel = proxy.open_tunnel(&server).await?;
+                tokio_tungstenite::client_async_tls_with_config(
+                    request, tunnel, ws_config, connector,
+                )
+                .await
+            }
+        };
+        connected.map_err(|error| connect_error(url, error))
+    };
+    let (socket, response) = match config.connect_timeout {
         Some(timeout) => tokio::time::timeout(timeout, handshake)
             .await
             .map_err(|_| Error::ConnectTimeout {
@@ -71,13 +85,32 @@ async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>),
                 timeout,
             })?,
         None => handshake.await,
-    };
-    let (socket, response) = result.map_err(|error| connect_error(url, error))?;
+    }?;
     Ok((socket, chosen_protocol(&response)))
 }
 
-/// tungstenite's settings: the message size limit, and the write buffer as the high-water
-/// mark of what waits to be transmitted (`Config::buffered_amount_high_water`).
+/// The server of an upgrade request (whose URL tungstenite has parsed): its host (an IPv6
+/// address without brackets), its port, and whether it is reached with TLS.
+fn server_of(request: &Request) -> super::proxy::Server {
+    let uri = request.uri();
+    let secure = uri
+        .scheme_str()
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("wss"));
+    let host = uri.host().unwrap_or_default();
+    super::proxy::Server {
+        host: host
+            .strip_prefix('[')
+            .and_then(|host| host.strip_suffix(']'))
+            .unwrap_or(host)
+            .to_owned(),
+        port: uri.port_u16().unwrap_or(if secure { 443 } else { 80 }),
+        secure,
+    }
+}
+
+/// tungstenite's settings: the message size limit, the read buffer
+/// (`Config::read_buffer`), and the write buffer as the high-water mark of what waits to
+/// be transmitted (`Config::buffered_amount_high_water`).
 fn websocket_config(config: &Config) -> WebSocketConfig {
     // tungstenite requires its write buffer's limit (unbounded here) to exceed its size.
     let write_buffer = config.buffered_amount_high_water.min(usize::MAX - 1);
@@ -87,6 +120,7 @@ fn websocket_config(config: &Config) -> WebSocketConfig {
         // frame: the peer's Close (with its code and reason) must always get through.
         .max_frame_size(config.max_message_size.map(|max| max.max(125)))
         .write_buffer_size(write_buffer)
+        .read_buffer_size(config.read_buffer)
 }
 
 /// The upgrade request; the subprotocols have passed `Config::check`.
@@ -121,68 +155,6 @@ fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
         headers.insert(header::SEC_WEBSOCKET_PROTOCOL, value);
     }
     Ok(request)
-}
-
-/// The rustls connector for `wss://`: the webpki roots plus the configured extra roots,
-/// on the *ring* provider named explicitly, so that an application whose other
-/// dependencies also enable aws-lc-rs does not make rustls panic for want of a default
-/// provider. `None` for `ws://`.
-fn tls_connector(url: &str, config: &Config) -> Result<Option<Connector>, Error> {
-    use std::sync::OnceLock;
-
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-
-    let secure = url
-        .split_once("://")
-        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("wss"));
-    if !secure {
-        return Ok(None);
-    }
-    let tls_error = |problem: &str, source: BoxError| Error::Connect {
-        url: crate::url::for_display(url),
-        problem: problem.into(),
-        source: Some(source),
-    };
-    let set_up_failed =
-        |error: &rustls::Error| tls_error("TLS could not be set up", Box::new(error.clone()));
-    let build = |roots: rustls::RootCertStore| {
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map(|builder| Arc::new(builder.with_root_certificates(roots).with_no_client_auth()))
-    };
-    let webpki_roots = || {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        roots
-    };
-
-    if config.root_certificates_pem.is_empty() {
-        // The same for every connection, built once (which also lets rustls resume TLS
-        // sessions across connections, as when reconnecting).
-        static DEFAULT: OnceLock<Result<Arc<rustls::ClientConfig>, rustls::Error>> =
-            OnceLock::new();
-        let tls = DEFAULT
-            .get_or_init(|| build(webpki_roots()))
-            .clone()
-            .map_err(|error| set_up_failed(&error))?;
-        return Ok(Some(Connector::Rustls(tls)));
-    }
-    let mut roots = webpki_roots();
-    for pem in &config.root_certificates_pem {
-        for certificate in CertificateDer::pem_slice_iter(pem) {
-            let certificate = certificate.map_err(|error| {
-                tls_error("a root certificate is not valid PEM", Box::new(error))
-            })?;
-            roots
-                .add(certificate)
-                .map_err(|error| tls_error("a root certificate was rejected", Box::new(error)))?;
-        }
-    }
-    let tls = build(roots).map_err(|error| set_up_failed(&error))?;
-    Ok(Some(Connector::Rustls(tls)))
 }
 
 fn chosen_protocol(response: &Response) -> Option<String> {
@@ -231,7 +203,7 @@ fn connect_error(url: &str, error: WsError) -> Error {
     }
 }
 
-fn describe_io(error: &io::Error) -> String {
+pub(super) fn describe_io(error: &io::Error) -> String {
     match error.kind() {
         io::ErrorKind::ConnectionRefused => {
             "connection refused (is a server listening on that port?)".into()

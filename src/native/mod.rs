@@ -6,7 +6,8 @@
 //! connection does: after the closing handshake, a timeout, an error, or `close_now`.
 //!
 //! Layering, with no cycle: `connect` → `driver` → `conn` and `liveness` → `inbox`,
-//! `timer`, `convert`; `connect` → `host` (the URL as it is sent).
+//! `timer`, `convert`; `connect` → `host` (the URL as it is sent), `proxy` (the way to the
+//! server) and `tls` (the trusted roots).
 
 mod conn;
 mod connect;
@@ -15,7 +16,9 @@ mod driver;
 mod host;
 mod inbox;
 mod liveness;
+mod proxy;
 pub(crate) mod timer;
+mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,6 +28,7 @@ use std::time::Duration;
 use tokio_util::sync::PollSender;
 
 use self::conn::Conn;
+use self::connect::describe_io;
 use crate::backend::{Backend, Opened};
 use crate::message::CloseCodeRule;
 use crate::outcome::Outcome;
