@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need on a fresh Debian machine, skipping what is
-# already there: the wasm32 target, Debian's Chromium, ChromeDriver and Firefox ESR,
-# geckodriver and wasm-pack from crates.io, wasm-bindgen-cli of exactly the version in
-# Cargo.lock, and kosoku (the Autobahn test cases) from PyPI.
+# already there: the wasm32 target, Debian's Chromium, ChromeDriver and Firefox ESR, Debian's
+# tinyproxy (HTTP) and Dante (SOCKS5) proxies, geckodriver and wasm-pack from crates.io,
+# wasm-bindgen-cli of exactly the version in Cargo.lock, kosoku (the Autobahn test cases)
+# and pproxy (a SOCKS5 proxy that takes a password) from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +14,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
 fi
 
-# Debian's browsers (and ChromeDriver) for the wasm suite.
+# Debian's browsers (and ChromeDriver) for the wasm suite, and the proxies the native
+# proxy tests start.
 packages=()
 command -v chromium >/dev/null || packages+=(chromium)
 command -v chromedriver >/dev/null || packages+=(chromium-driver)
 command -v firefox-esr >/dev/null || packages+=(firefox-esr)
+command -v tinyproxy >/dev/null || packages+=(tinyproxy)
+[ -x /usr/sbin/danted ] || packages+=(dante-server)
 if [ ${#packages[@]} -gt 0 ]; then
     say "installing ${packages[*]}"
     sudo_cmd=""
@@ -52,4 +56,9 @@ fi
 if ! command -v kosoku >/dev/null; then
     say "installing kosoku (Autobahn test cases)"
     python3 -m pip install --quiet kosoku
+fi
+
+if ! command -v pproxy >/dev/null; then
+    say "installing pproxy (SOCKS5 proxy with a password, for the proxy tests)"
+    python3 -m pip install --quiet pproxy==2.7.9
 fi

@@ -38,7 +38,7 @@ use support::{GENEROUS, Peer, Stopwatch, Until, connect_with, frame, next_text, 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 use wsclient::web::{live_connections, live_sockets};
-use wsclient::{Client, Config, Error, Message, Sender, Shutdown};
+use wsclient::{Client, Config, Error, Message, Sender, Shutdown, Trust};
 
 // --- Where the suite runs ------------------------------------------------------------------
 
@@ -132,6 +132,22 @@ async fn close_codes_the_browser_refuses_are_errors_and_nothing_is_sent() {
     assert_eq!(report.client_close, Some((Some(4999), "high".into())));
 }
 
+/// `no_proxy`, the read buffer and `Trust::System` mean nothing else in the browser: the
+/// browser's own proxy settings, reading and trust store apply, as they always do.
+#[wasm_bindgen_test]
+async fn settings_that_change_nothing_in_the_browser_are_accepted() {
+    let peer = &Peer::start().await;
+    let config = Config::default()
+        .no_proxy()
+        .read_buffer(16)
+        .trust(Trust::System);
+    let mut client = Client::connect(&peer.url("/echo"), config).await.unwrap();
+    client.send(Message::text("as ever")).await.unwrap();
+    let echoed = client.recv().await.unwrap().unwrap();
+    assert_eq!(echoed.as_text(), Some("as ever"));
+    assert!(client.shutdown(GENEROUS).await.is_clean());
+}
+
 #[wasm_bindgen_test]
 async fn settings_the_browser_cannot_honour_are_refused_and_say_what_to_do() {
     let peer = &Peer::start().await;
@@ -152,6 +168,12 @@ async fn settings_the_browser_cannot_honour_are_refused_and_say_what_to_do() {
             Config::default().keepalive(Duration::from_secs(1), Duration::from_secs(1)),
             "set Config::heartbeat",
         ),
+        (
+            Config::default().proxy("http://alice:s3cret@proxy.example:3128"),
+            "Config::proxy",
+        ),
+        (Config::default().trust(Trust::WebPki), "Config::trust"),
+        (Config::default().trust(Trust::Given), "Config::trust"),
     ];
     for (config, advice) in refused {
         let id = unique_id("unsupported");

@@ -11,13 +11,12 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use support::{GENEROUS, Peer, Until, connect_with, unique_id};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use wsclient::{Client, Config, Error, Message, Shutdown};
+use wsclient::{Client, Config, Error, Message, Shutdown, Trust};
 
 #[tokio::test]
 async fn ping_frames_detect_a_half_open_connection() {
@@ -195,44 +194,10 @@ async fn futures_and_handles_are_send() {
     send(&sender);
 }
 
-/// A `wss://` echo server with a certificate of its own making.
-async fn tls_echo_server() -> (u16, String) {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let cert_pem = certified.cert.pem();
-    let key =
-        rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
-    let tls = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(vec![certified.cert.der().clone()], key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                use futures_util::{SinkExt, StreamExt};
-                let Ok(tls) = acceptor.accept(socket).await else {
-                    return;
-                };
-                let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await else {
-                    return;
-                };
-                while let Some(Ok(message)) = ws.next().await {
-                    if message.is_text() || message.is_binary() {
-                        let _ = ws.send(message).await;
-                    }
-                }
-            });
-        }
-    });
-    (port, cert_pem)
-}
-
 #[tokio::test]
 async fn wss_with_a_custom_root_certificate() {
-    let (port, cert_pem) = tls_echo_server().await;
+    let authority = support::tls::Authority::new("wsclient native tests");
+    let port = authority.echo_server().await;
     let url = format!("wss://localhost:{port}/");
 
     let untrusted = Client::connect(&url, Config::default()).await;
@@ -241,7 +206,7 @@ async fn wss_with_a_custom_root_certificate() {
         "{untrusted:?}"
     );
 
-    let config = Config::default().root_certificate_pem(cert_pem);
+    let config = Config::default().root_certificate_pem(authority.pem());
     let mut client = Client::connect(&url, config).await.unwrap();
     client.send(Message::text("over tls")).await.unwrap();
     assert_eq!(
@@ -249,6 +214,46 @@ async fn wss_with_a_custom_root_certificate() {
         Some("over tls")
     );
     assert!(client.shutdown(GENEROUS).await.is_clean());
+}
+
+#[tokio::test]
+async fn every_trust_setting_takes_the_given_roots() {
+    let authority = support::tls::Authority::new("wsclient trust settings");
+    let port = authority.echo_server().await;
+    let url = format!("wss://127.0.0.1:{port}/");
+    for trust in [Trust::System, Trust::WebPki, Trust::Given] {
+        let config = Config::default()
+            .trust(trust)
+            .root_certificate_pem(authority.pem());
+        let mut client = Client::connect(&url, config)
+            .await
+            .unwrap_or_else(|error| panic!("{trust:?}: {error}"));
+        client.send(Message::text("trusted")).await.unwrap();
+        let echoed = client.recv().await.unwrap().unwrap();
+        assert_eq!(echoed.as_text(), Some("trusted"), "{trust:?}");
+        assert!(client.shutdown(GENEROUS).await.is_clean(), "{trust:?}");
+    }
+    // Without the authority, neither the system nor the web PKI knows it.
+    for trust in [Trust::System, Trust::WebPki] {
+        let result = Client::connect(&url, Config::default().trust(trust)).await;
+        match result {
+            Err(error @ Error::Connect { .. }) => {
+                assert!(error.to_string().contains("UnknownIssuer"), "{error}")
+            }
+            other => panic!("{trust:?}: {other:?}"),
+        }
+    }
+    let result = Client::connect(&url, Config::default().trust(Trust::Given)).await;
+    assert!(
+        matches!(
+            result,
+            Err(Error::InvalidConfig {
+                setting: "trust",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
 }
 
 #[tokio::test]

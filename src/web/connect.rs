@@ -85,6 +85,17 @@ fn check_supported(config: &Config) -> Result<(), Error> {
             "custom root certificates (Config::root_certificate_pem): the browser's trust store decides",
         ));
     }
+    if matches!(config.proxy, crate::Proxy::Url(_)) {
+        return Err(Error::Unsupported(
+            "a proxy (Config::proxy): the browser connects through its own proxy settings",
+        ));
+    }
+    if config.trust != crate::Trust::System {
+        return Err(Error::Unsupported(
+            "a trust setting other than Trust::System (Config::trust): the browser's trust \
+             store decides",
+        ));
+    }
     if config.ping_interval.is_some() && config.heartbeat.is_none() {
         return Err(Error::Unsupported(
             "keepalive without a heartbeat: browsers cannot send pings; set Config::heartbeat \

@@ -43,6 +43,10 @@ macro_rules! case {
 mod native;
 #[cfg(native)]
 pub use native::*;
+#[cfg(native)]
+pub mod proxies;
+#[cfg(native)]
+pub mod tls;
 
 #[cfg(web)]
 mod browser;

@@ -165,7 +165,39 @@ impl ProxyServer {
 
     /// Connects to the proxy and opens a tunnel through it to `server`.
     pub(super) async fn open_tunnel(&self, server: &Server) -> Result<TcpStream, Error> {
-        let mut stream = TcpStream::connect((self.host.as_str(), self.port))
+        let refused =
+            |refusal: Refusal| self.error(refusal.problem, refusal.status, refusal.source);
+        match self.kind {
+            Kind::HttpConnect => {
+                let mut stream = self.connect().await?;
+                http::connect(&mut stream, &server.authority(), self.credentials.as_ref())
+                    .await
+                    .map_err(refused)?;
+                Ok(stream)
+            }
+            Kind::Socks5 { remote_dns } => {
+                let credentials = self.credentials.as_ref();
+                let targets = socks::targets(server, remote_dns).await.map_err(refused)?;
+                // A name resolved here may have several addresses: each is tried, through a
+                // connection to the proxy of its own, as a direct connection tries them.
+                let mut last = None;
+                for target in targets {
+                    let stream = self.connect().await?;
+                    match socks::connect(stream, target, server, credentials).await {
+                        Ok(tunnel) => return Ok(tunnel),
+                        Err(refusal) => last = Some(refusal),
+                    }
+                }
+                Err(refused(
+                    last.unwrap_or_else(|| Refusal::new("no address to try")),
+                ))
+            }
+        }
+    }
+
+    /// A TCP connection to the proxy.
+    async fn connect(&self) -> Result<TcpStream, Error> {
+        let stream = TcpStream::connect((self.host.as_str(), self.port))
             .await
             .map_err(|error| {
                 self.error(
@@ -178,21 +210,7 @@ impl ProxyServer {
                 )
             })?;
         let _ = stream.set_nodelay(true);
-        match self.kind {
-            Kind::HttpConnect => {
-                http::connect(&mut stream, &server.authority(), self.credentials.as_ref())
-                    .await
-                    .map_err(|refusal| {
-                        self.error(refusal.problem, refusal.status, refusal.source)
-                    })?;
-                Ok(stream)
-            }
-            Kind::Socks5 { remote_dns } => {
-                socks::connect(stream, server, remote_dns, self.credentials.as_ref())
-                    .await
-                    .map_err(|refusal| self.error(refusal.problem, None, refusal.source))
-            }
-        }
+        Ok(stream)
     }
 
     fn error(

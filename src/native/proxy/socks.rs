@@ -9,20 +9,49 @@ use tokio_socks::tcp::Socks5Stream;
 
 use super::{Credentials, Refusal, Server};
 
-/// Asks the proxy on `stream` for a tunnel to `server`. With `remote_dns` the proxy
-/// resolves the server's name; otherwise it is resolved here and the proxy gets an address.
-pub(super) async fn connect(
-    stream: TcpStream,
+/// What to ask the proxy for: the server's name (`socks5h://`, `remote_dns`), or its
+/// addresses, resolved here (`socks5://`), to try in turn.
+pub(super) async fn targets(
     server: &Server,
     remote_dns: bool,
+) -> Result<Vec<TargetAddr<'static>>, Refusal> {
+    if let Ok(address) = server.host.parse::<IpAddr>() {
+        return Ok(vec![TargetAddr::Ip(SocketAddr::new(address, server.port))]);
+    }
+    if remote_dns {
+        return Ok(vec![TargetAddr::Domain(
+            server.host.clone().into(),
+            server.port,
+        )]);
+    }
+    let not_resolved = || {
+        Refusal::new(format!(
+            "the server's name `{}` could not be resolved here (with `socks5h://` the proxy \
+             resolves it)",
+            server.host
+        ))
+    };
+    let addresses: Vec<_> = tokio::net::lookup_host((server.host.as_str(), server.port))
+        .await
+        .map_err(|error| Refusal {
+            source: Some(Box::new(error)),
+            ..not_resolved()
+        })?
+        .map(TargetAddr::Ip)
+        .collect();
+    if addresses.is_empty() {
+        return Err(not_resolved());
+    }
+    Ok(addresses)
+}
+
+/// Asks the proxy on `stream` for a tunnel to `target` (for `server`).
+pub(super) async fn connect(
+    stream: TcpStream,
+    target: TargetAddr<'static>,
+    server: &Server,
     credentials: Option<&Credentials>,
 ) -> Result<TcpStream, Refusal> {
-    let target = match server.host.parse::<IpAddr>() {
-        Ok(address) => TargetAddr::Ip(SocketAddr::new(address, server.port)),
-        Err(_) if remote_dns => TargetAddr::Domain(server.host.as_str().into(), server.port),
-        Err(_) => TargetAddr::Ip(resolve(server).await?),
-    };
-    let authority = server.authority();
     let tunnel = match credentials {
         Some(Credentials { user, password }) => {
             Socks5Stream::connect_with_password_and_socket(stream, target, user, password).await
@@ -32,28 +61,10 @@ pub(super) async fn connect(
     tunnel
         .map(Socks5Stream::into_inner)
         .map_err(|error| Refusal {
-            problem: describe(&error, &authority, credentials.is_some()),
+            problem: describe(&error, &server.authority(), credentials.is_some()),
             status: None,
             source: Some(Box::new(error)),
         })
-}
-
-/// The server's first address, for a proxy that is handed addresses (`socks5://`).
-async fn resolve(server: &Server) -> Result<SocketAddr, Refusal> {
-    let not_resolved = || {
-        Refusal::new(format!(
-            "the server's name `{}` could not be resolved here (with `socks5h://` the proxy \
-             resolves it)",
-            server.host
-        ))
-    };
-    let mut addresses = tokio::net::lookup_host((server.host.as_str(), server.port))
-        .await
-        .map_err(|error| Refusal {
-            source: Some(Box::new(error)),
-            ..not_resolved()
-        })?;
-    addresses.next().ok_or_else(not_resolved)
 }
 
 /// What went wrong, in words: the proxy's reply for a refusal, or the step that failed.
