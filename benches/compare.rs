@@ -20,6 +20,7 @@
 //! cargo bench --bench compare -- rtt             # criterion filter; the rounds still run
 //! WSCLIENT_BENCH_ROUNDS=21 cargo bench --bench compare
 //! WSCLIENT_BENCH_CRITERION=0 cargo bench --bench compare   # only the interleaved rounds
+//! WSCLIENT_BENCH_READ_BUFFER=131072 cargo bench --bench compare   # another read buffer
 //! WSCLIENT_BENCH_ONLY=rtt_32B/current_thread WSCLIENT_BENCH_CLIENTS=wsclient \
 //!     cargo bench --bench compare      # one case, one client (for a profiler)
 //! ```
@@ -259,7 +260,7 @@ mod native {
         async fn open(url: &str, case: Case, kind: Kind) -> Result<Self> {
             if kind == Kind::Wsclient {
                 return Ok(Conn::Wsclient(
-                    Client::connect(url, Config::default()).await?,
+                    Client::connect(url, crate::common::client_config()).await?,
                 ));
             }
             let socket = connect_raw(url).await?;

@@ -25,7 +25,8 @@
 //! `WSCLIENT_BENCH_IDLE_N` (1000), `WSCLIENT_BENCH_SCALE_N` (10000),
 //! `WSCLIENT_BENCH_PROCESS_RUNS` (3, per client, for `idle` and `scale`),
 //! `WSCLIENT_BENCH_OPEN_CONCURRENCY` (1000: handshakes in flight while opening),
-//! `WSCLIENT_BENCH_RUNTIME` (`multi_thread`, 2 workers, or `current_thread`).
+//! `WSCLIENT_BENCH_RUNTIME` (`multi_thread`, 2 workers, or `current_thread`),
+//! `WSCLIENT_BENCH_READ_BUFFER` (bytes; the client's `Config::read_buffer`, default its default).
 
 #[cfg(native)]
 mod common;
@@ -47,7 +48,7 @@ mod native {
     use tokio::sync::Semaphore;
     use tokio::task::JoinSet;
     use tokio_tungstenite::tungstenite::Message as WsMessage;
-    use wsclient::{Client, Config, Message, Shutdown};
+    use wsclient::{Client, Message, Shutdown};
 
     use crate::common::{
         ChildProcess, ROLE_VAR, RawSocket, Result, ServerProcess, bench_mode, connect_raw, env_or,
@@ -212,7 +213,7 @@ mod native {
     }
 
     async fn close_wsclient(url: &str) -> Result<(Vec<Duration>, Duration)> {
-        let mut client = Client::connect(url, Config::default()).await?;
+        let mut client = Client::connect(url, crate::common::client_config()).await?;
         let mut rtts = Vec::new();
         for _ in 0..=RTT_SAMPLES {
             let start = Instant::now();
@@ -294,7 +295,7 @@ mod native {
             for _ in 0..runs {
                 let url = url.clone();
                 let (over, slept) = run_on(runtime, async move {
-                    let mut client = Client::connect(&url, Config::default()).await?;
+                    let mut client = Client::connect(&url, crate::common::client_config()).await?;
                     client.send(Message::text(MESSAGE)).await?;
                     client.recv().await.ok_or("no echo")??;
                     let start = Instant::now();
@@ -467,7 +468,7 @@ mod native {
                         let (url, permits) = (url.to_owned(), Arc::clone(&permits));
                         tasks.spawn(async move {
                             let _permit = permits.acquire_owned().await?;
-                            Ok(Client::connect(&url, Config::default()).await?)
+                            Ok(Client::connect(&url, crate::common::client_config()).await?)
                         });
                     }
                     Ok(Conns::Wsclient(join_all(tasks).await?))

@@ -66,6 +66,24 @@
 //! sends go through a bounded queue ([`Config::send_queue`]), so `send` waits when the
 //! network is slower than the senders. Custom headers and root certificates are supported.
 //!
+//! **Proxies.** By default a connection goes through the proxy the environment names, as
+//! curl and Go read `HTTP_PROXY` (`ws://`), `HTTPS_PROXY` (`wss://`), `ALL_PROXY` and
+//! `NO_PROXY`; [`Config::proxy`] names one (`http://` for HTTP `CONNECT`, `socks5://`,
+//! `socks5h://`, each with optional `user:password@`), [`Config::no_proxy`] goes direct.
+//! `wss://` stays end to end with the server through the tunnel. A proxy that is down or
+//! refuses is an [`Error::Proxy`] that names it (never its password) and quotes its answer:
+//! the HTTP status, or the SOCKS reply. See [`Proxy`] for the rules.
+//!
+//! **Trust.** `wss://` servers are checked against the operating system's trust store by
+//! default (the platform verifier; on Linux the system's certificate files, or
+//! `SSL_CERT_FILE` / `SSL_CERT_DIR`), so a gateway's root installed there is trusted, plus
+//! [`Config::root_certificate_pem`]. [`Trust::WebPki`] uses the built-in Mozilla roots
+//! instead, [`Trust::Given`] only the given ones.
+//!
+//! **Memory.** An idle connection holds about 20 KiB: the socket is read
+//! [`Config::read_buffer`] bytes (8 KiB) at a time, where tungstenite's default reads
+//! 128 KiB, which every connection then keeps (BENCHMARKS.md measures both).
+//!
 //! # In the browser
 //!
 //! The browser's `WebSocket` decides a few things that native code controls:
@@ -89,9 +107,10 @@
 //! - **Long timeouts.** `setTimeout` honours at most 2^31 - 1 ms, so every timeout and
 //!   interval (in [`Config`], and those of `shutdown` and `close`) is capped at about 24.8
 //!   days there; natively `Duration::MAX` means "never".
-//! - **No headers, no custom roots.** The browser sends its own headers and trusts its own
-//!   store; [`Config::header`] and [`Config::root_certificate_pem`] fail with
-//!   [`Error::Unsupported`] instead of being ignored.
+//! - **No headers, no custom roots, no proxy.** The browser sends its own headers, trusts
+//!   its own store and uses its own proxy settings; [`Config::header`],
+//!   [`Config::root_certificate_pem`], a [`Trust`] other than `System` and
+//!   [`Config::proxy`] fail with [`Error::Unsupported`] instead of being ignored.
 //! - **No upgrade status, no protocol details.** A refused upgrade is reported as
 //!   [`Error::Connect`] and a peer's protocol violation as [`Error::ConnectionLost`]: the
 //!   browser reports neither the HTTP status nor what went wrong (only an unclean close, 1006).

@@ -69,6 +69,10 @@ impl std::fmt::Debug for Proxy {
 
 /// `url` as errors and `Debug` show a proxy URL: the password as `***`, also in a URL
 /// without a scheme (`user:pass@host:port`, which curl reads as `http://`).
+#[expect(
+    clippy::box_collection,
+    reason = "the type of `Error::Proxy`'s `proxy` field: one pointer, which keeps `Error` small"
+)]
 pub(crate) fn redacted(url: &str) -> Box<String> {
     if url.contains("://") {
         crate::url::for_display(url)

@@ -70,6 +70,20 @@ pub(crate) fn env_or(name: &str, default: u64) -> u64 {
     }
 }
 
+/// The client's config in the benchmarks: the default, with the read buffer of
+/// `WSCLIENT_BENCH_READ_BUFFER` (bytes) when set, to compare sizes.
+#[allow(dead_code, reason = "not every benchmark uses it")]
+pub(crate) fn client_config() -> wsclient::Config {
+    let config = wsclient::Config::default();
+    match std::env::var("WSCLIENT_BENCH_READ_BUFFER") {
+        Ok(_) => {
+            let default = config.read_buffer as u64;
+            config.read_buffer(env_or("WSCLIENT_BENCH_READ_BUFFER", default) as usize)
+        }
+        Err(_) => config,
+    }
+}
+
 /// Raises the soft open-files limit to the hard one (10,000 connections need 10,000 fds
 /// on each side). Returns the new soft limit.
 pub(crate) fn raise_fd_limit() -> u64 {

@@ -21,7 +21,8 @@ pub(super) struct ProxyServer {
     host: String,
     port: u16,
     credentials: Option<Credentials>,
-    /// The URL as errors show it (no password).
+    /// The URL as errors show it (no password), in the form `Error::Proxy` carries.
+    #[expect(clippy::box_collection, reason = "cloned into `Error::Proxy`")]
     shown: Box<String>,
     /// The environment variable that named it, if it came from there.
     variable: Option<&'static str>,
