@@ -64,8 +64,9 @@ pub enum Error {
         /// What went wrong: the proxy's answer (its HTTP status, its SOCKS reply), or the
         /// step that failed; and which environment variable named the proxy, if one did.
         problem: Box<str>,
-        /// The HTTP status an HTTP proxy answered `CONNECT` with, when it refused.
-        status: Option<u16>,
+        /// The HTTP status an HTTP proxy answered `CONNECT` with, when it refused
+        /// (`NonZeroU16` keeps `Error` within its size on every target).
+        status: Option<std::num::NonZeroU16>,
         /// The underlying error (I/O, SOCKS, HTTP parsing), when there is one.
         #[source]
         source: Option<BoxError>,

@@ -87,7 +87,7 @@ async fn proxy_error(url: &str, config: Config, password: Option<&str>) -> (Stri
             let Error::Proxy { status, .. } = error else {
                 unreachable!()
             };
-            (shown, status)
+            (shown, status.map(u16::from))
         }
         Err(other) => panic!("{url}: expected Error::Proxy, got {other:?}"),
     }

@@ -223,7 +223,7 @@ impl ProxyServer {
         Error::Proxy {
             proxy: self.shown.clone(),
             problem: with_origin(problem, self.variable).into(),
-            status,
+            status: status.and_then(std::num::NonZeroU16::new),
             source,
         }
     }
