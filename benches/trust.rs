@@ -190,16 +190,20 @@ mod native {
         .with_no_client_auth()
         .with_single_cert(vec![certificate.der().clone()], key)?;
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let listener = {
+            let _entered = runtime.enter();
+            TcpListener::from_std({
+                let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+                listener.set_nonblocking(true)?;
+                listener
+            })?
+        };
         let port = listener.local_addr()?.port();
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("server runtime");
             runtime.block_on(async move {
-                let listener = TcpListener::from_std(listener).expect("listener");
                 while let Ok((socket, _)) = listener.accept().await {
                     let acceptor = acceptor.clone();
                     tokio::spawn(async move {
