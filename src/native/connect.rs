@@ -9,6 +9,7 @@ use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue, header};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_util::sync::PollSender;
 use tracing::Instrument;
@@ -18,6 +19,8 @@ use super::conn::Conn;
 use super::driver::{Driver, Socket};
 use super::inbox::Inbox;
 use super::liveness::Liveness;
+use super::proxy::Server;
+use super::read_ahead::ReadAhead;
 use crate::backend::Opened;
 use crate::{Config, Error};
 
@@ -59,23 +62,18 @@ async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>),
     let connector = super::tls::connector(url, server.secure, config)?;
     let proxy = super::proxy::choose(config, &server)?;
     let handshake = async {
-        let ws_config = Some(websocket_config(config));
-        let connected = match &proxy {
-            None => {
-                tokio_tungstenite::connect_async_tls_with_config(
-                    request, ws_config, true, connector,
-                )
-                .await
-            }
-            Some(proxy) => {
-                let tunnel = proxy.open_tunnel(&server).await?;
-                tokio_tungstenite::client_async_tls_with_config(
-                    request, tunnel, ws_config, connector,
-                )
-                .await
-            }
+        let tcp = match &proxy {
+            None => connect_directly(url, &server).await?,
+            Some(proxy) => proxy.open_tunnel(&server).await?,
         };
-        connected.map_err(|error| connect_error(url, error))
+        tokio_tungstenite::client_async_tls_with_config(
+            request,
+            ReadAhead::new(tcp),
+            Some(websocket_config(config)),
+            connector,
+        )
+        .await
+        .map_err(|error| connect_error(url, error))
     };
     let (socket, response) = match config.connect_timeout {
         Some(timeout) => tokio::time::timeout(timeout, handshake)
@@ -89,15 +87,28 @@ async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>),
     Ok((socket, chosen_protocol(&response)))
 }
 
+/// A TCP connection to the server (each of its addresses in turn), Nagle's algorithm off.
+async fn connect_directly(url: &str, server: &Server) -> Result<TcpStream, Error> {
+    let stream = TcpStream::connect((server.host.as_str(), server.port))
+        .await
+        .map_err(|error| Error::Connect {
+            url: crate::url::for_display(url),
+            problem: describe_io(&error).into(),
+            source: Some(Box::new(error)),
+        })?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
 /// The server of an upgrade request (whose URL tungstenite has parsed): its host (an IPv6
 /// address without brackets), its port, and whether it is reached with TLS.
-fn server_of(request: &Request) -> super::proxy::Server {
+fn server_of(request: &Request) -> Server {
     let uri = request.uri();
     let secure = uri
         .scheme_str()
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("wss"));
     let host = uri.host().unwrap_or_default();
-    super::proxy::Server {
+    Server {
         host: host
             .strip_prefix('[')
             .and_then(|host| host.strip_suffix(']'))

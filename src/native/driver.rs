@@ -25,10 +25,11 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use super::conn::Conn;
 use super::convert::{from_ws_close, into_ws};
 use super::liveness::{Liveness, LivenessEvent};
+use super::read_ahead::ReadAhead;
 use super::timer;
 use crate::{Abnormal, CloseCode, CloseFrame, Error, Message, Shutdown};
 
-pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(super) type Socket = WebSocketStream<MaybeTlsStream<ReadAhead<TcpStream>>>;
 
 /// How many messages one poll reads or writes before yielding to other tasks.
 const BUDGET: usize = 64;

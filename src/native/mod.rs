@@ -17,6 +17,7 @@ mod host;
 mod inbox;
 mod liveness;
 mod proxy;
+mod read_ahead;
 pub(crate) mod timer;
 mod tls;
 
