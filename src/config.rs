@@ -250,7 +250,8 @@ impl Config {
     /// (HTTP `CONNECT`), `socks5://host:port` (the client resolves the server's name) or
     /// `socks5h://host:port` (the proxy resolves it), each with optional `user:password@`
     /// (see [`Proxy`]). A URL that is not one of these makes `connect` fail with
-    /// [`Error::Proxy`](crate::Error::Proxy). Natively only (see [`proxy`](Self::proxy)).
+    /// [`Error::InvalidProxy`](crate::Error::InvalidProxy). Natively only (see
+    /// [`proxy`](Self::proxy)).
     ///
     /// ```
     /// use wsclient::{Config, Proxy};

@@ -54,9 +54,18 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
-    /// The proxy could not be reached, refused the tunnel to the server, or its URL (given
-    /// to [`Config::proxy`](crate::Config::proxy) or found in the environment) is not one
-    /// the client can use. Natively only.
+    /// The proxy URL, given to [`Config::proxy`](crate::Config::proxy) or found in the
+    /// environment, is not one the client can use (see [`Proxy`](crate::Proxy) for the
+    /// forms). Natively only.
+    #[error("invalid proxy `{proxy}`: {problem}")]
+    InvalidProxy {
+        /// The proxy's URL as given (without its password, shortened when long).
+        proxy: Box<String>,
+        /// What is wrong with it, and which environment variable it comes from, if one.
+        problem: Box<str>,
+    },
+
+    /// The proxy could not be reached or refused the tunnel to the server. Natively only.
     #[error("could not connect through the proxy `{proxy}`: {problem}")]
     Proxy {
         /// The proxy's URL (without its password, shortened when long).

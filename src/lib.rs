@@ -72,7 +72,8 @@
 //! `socks5h://`, each with optional `user:password@`), [`Config::no_proxy`] goes direct.
 //! `wss://` stays end to end with the server through the tunnel. A proxy that is down or
 //! refuses is an [`Error::Proxy`] that names it (never its password) and quotes its answer:
-//! the HTTP status, or the SOCKS reply. See [`Proxy`] for the rules.
+//! the HTTP status, or the SOCKS reply; a proxy URL that cannot work is an
+//! [`Error::InvalidProxy`]. See [`Proxy`] for the rules.
 //!
 //! **Trust.** `wss://` servers are checked against the operating system's trust store by
 //! default (the platform verifier; on Linux the system's certificate files, or
@@ -174,6 +175,7 @@
 //! | event | level | fields |
 //! |---|---|---|
 //! | `connecting` | `DEBUG` | |
+//! | `through a proxy` (natively) | `DEBUG` | `proxy` (its URL, password masked), `set_by` (`Config::proxy` or the environment variable) |
 //! | `open` | `DEBUG` | `protocol` (the subprotocol chosen, if any) |
 //! | `connect failed` | `DEBUG` | `error` |
 //! | `close requested` | `DEBUG` | `code`, `timeout_ms` |

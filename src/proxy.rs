@@ -43,7 +43,7 @@
 /// rule; Go skips the proxy for it).
 ///
 /// A variable whose URL is not one of the above makes `connect` fail with
-/// [`Error::Proxy`](crate::Error::Proxy), naming the variable.
+/// [`Error::InvalidProxy`](crate::Error::InvalidProxy), naming the variable.
 #[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Proxy {

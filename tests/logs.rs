@@ -144,3 +144,21 @@ async fn a_failed_connect_is_logged_with_its_error() {
     let failed = lines_with(&logs, "connect failed")[0];
     assert!(failed.contains("403"), "{failed}");
 }
+
+#[tokio::test]
+async fn the_proxy_is_logged_without_its_password() {
+    let peer = Peer::start().await;
+    let closed = peer.closed_port().await;
+    let (logs, _guard) = capture();
+    let config = Config::default().proxy(format!("socks5h://gina:pr0xy-pw@127.0.0.1:{closed}"));
+    let result = Client::connect(&peer.url("/echo"), config).await;
+    assert!(result.is_err(), "the proxy is down: {result:?}");
+
+    let logs = logs.text();
+    assert!(!logs.contains("pr0xy-pw"), "{logs}");
+    let line = lines_with(&logs, "through a proxy")[0];
+    let expected = format!("proxy=socks5h://gina:***@127.0.0.1:{closed}");
+    assert!(line.contains(&expected), "{line}");
+    assert!(line.contains("set_by=\"Config::proxy\""), "{line}");
+    lines_with(&logs, "connect failed");
+}

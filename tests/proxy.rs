@@ -132,6 +132,31 @@ async fn an_http_proxy_with_credentials() {
 }
 
 #[tokio::test]
+async fn a_reconnecting_client_gives_up_when_the_proxy_refuses_its_credentials() {
+    use wsclient::reconnect::{Reconnect, Reconnecting};
+    let servers = Servers::start().await;
+    let proxy = ProxyProcess::tinyproxy(HttpRules {
+        credentials: Some(("alice", "s3cret-pw")),
+        ..HttpRules::default()
+    })
+    .await;
+    let wrong = proxy.url("http", Some(("alice", "wrong-pw")));
+    // Retrying could not help: the first refusal ends it, whatever the attempts left.
+    let policy = Reconnect::default().max_attempts(Some(50));
+    let result =
+        Reconnecting::<Client>::connect(&servers.peer.url("/echo"), servers.config(&wrong), policy)
+            .await;
+    match result {
+        Err(Error::Proxy { status, .. }) => assert_eq!(status.map(u16::from), Some(401)),
+        Err(other) => panic!("expected Error::Proxy, got {other:?}"),
+        Ok(_) => panic!("connected with wrong credentials"),
+    }
+    let request = format!("CONNECT 127.0.0.1:{} ", servers.peer.port());
+    let attempts = proxy.output().matches(&request).count();
+    assert_eq!(attempts, 1, "{}", proxy.output());
+}
+
+#[tokio::test]
 async fn an_http_proxy_that_refuses_the_tunnel() {
     let servers = Servers::start().await;
     let proxy = ProxyProcess::tinyproxy(HttpRules {
@@ -248,8 +273,13 @@ async fn a_proxy_url_that_cannot_work_is_refused_before_connecting() {
         ("http://dave:pw@[::1", "not a valid proxy URL"),
     ] {
         let config = Config::default().proxy(proxy);
-        let (shown, _) = proxy_error(&peer.url("/echo"), config, None).await;
-        assert!(shown.contains(expected), "{proxy}: {shown}");
+        match Client::connect(&peer.url("/echo"), config).await {
+            Err(error @ Error::InvalidProxy { .. }) => {
+                let shown = error.to_string();
+                assert!(shown.contains(expected), "{proxy}: {shown}");
+            }
+            other => panic!("{proxy}: expected Error::InvalidProxy, got {other:?}"),
+        }
     }
 }
 

@@ -111,14 +111,14 @@ async fn the_environment_names_the_proxy() {
     // A variable that is not a proxy URL is an error that names it.
     set_environment(&[("https_proxy", "ftp://frank:pw@proxy:21")]);
     match echo(&wss, tls()).await {
-        Err(Error::Proxy { proxy, problem, .. }) => {
+        Err(Error::InvalidProxy { proxy, problem }) => {
             assert_eq!(proxy.as_str(), "ftp://frank:***@proxy:21");
             assert!(
                 problem.contains("(the proxy is set by https_proxy)"),
                 "{problem}"
             );
         }
-        other => panic!("expected Error::Proxy, got {other:?}"),
+        other => panic!("expected Error::InvalidProxy, got {other:?}"),
     }
     set_environment(&[]);
 }

@@ -30,7 +30,7 @@ pub(super) async fn open(
     config: &Config,
     span: &tracing::Span,
 ) -> Result<Opened<Handle>, Error> {
-    let (socket, protocol) = upgrade(url, config).await?;
+    let (socket, protocol) = upgrade(url, config, span).await?;
     let inbox = Inbox::new(config.receive_queue, config.receive_queue_bytes);
     let conn = Arc::new(Conn::new(inbox, span.clone()));
     // tokio refuses (panics on) more than `usize::MAX >> 3`; no queue gets that long.
@@ -51,7 +51,11 @@ pub(super) async fn open(
 }
 
 /// Connects and performs the upgrade. Returns the socket and the subprotocol chosen.
-async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>), Error> {
+async fn upgrade(
+    url: &str,
+    config: &Config,
+    span: &tracing::Span,
+) -> Result<(Socket, Option<String>), Error> {
     if tokio::runtime::Handle::try_current().is_err() {
         return Err(Error::Environment(
             "the native backend of wsclient must run inside a tokio runtime",
@@ -61,6 +65,9 @@ async fn upgrade(url: &str, config: &Config) -> Result<(Socket, Option<String>),
     let server = server_of(&request);
     let connector = super::tls::connector(url, server.secure, config)?;
     let proxy = super::proxy::choose(config, &server)?;
+    if let Some(proxy) = &proxy {
+        proxy.log_use(span);
+    }
     let handshake = async {
         let tcp = match &proxy {
             None => connect_directly(url, &server).await?,

@@ -191,12 +191,16 @@ impl Reconnect {
 
     /// The default of [`give_up_when`](Self::give_up_when): what retrying cannot fix.
     ///
-    /// - A URL, setting or header that is invalid or that the target cannot honour
+    /// - A URL, setting, header or proxy that is invalid or that the target cannot honour
     ///   ([`Error::InvalidUrl`], [`Error::InvalidConfig`], [`Error::InvalidHeader`],
-    ///   [`Error::Unsupported`]), and [`Error::Environment`] (natively, no tokio runtime).
+    ///   [`Error::InvalidProxy`], [`Error::Unsupported`]), and [`Error::Environment`]
+    ///   (natively, no tokio runtime).
     /// - An upgrade the server refused with a 4xx status (401, 403, 404, ...), except 408
-    ///   Request Timeout and 429 Too Many Requests. Only natively: browsers do not report
-    ///   the status, a refused upgrade there is an [`Error::Connect`] like a network failure.
+    ///   Request Timeout and 429 Too Many Requests; the same for an HTTP proxy's answer to
+    ///   `CONNECT` ([`Error::Proxy`]: 403, 407 credentials refused, ...). Only natively:
+    ///   browsers do not report the status, a refused upgrade there is an
+    ///   [`Error::Connect`] like a network failure. A proxy that is down, and a SOCKS
+    ///   proxy's refusal, are retried.
     /// - A Close from the server that says the client is at fault: 1002 protocol error,
     ///   1003 unsupported data, 1007 invalid payload, 1008 policy violation, 1010 missing
     ///   extension. Every other code (1000, 1001 going away, 1011, 1012 restart, 1013 try
@@ -207,11 +211,14 @@ impl Reconnect {
                 Error::InvalidUrl { .. }
                 | Error::InvalidConfig { .. }
                 | Error::InvalidHeader { .. }
+                | Error::InvalidProxy { .. }
                 | Error::Unsupported(_)
                 | Error::Environment(_) => true,
-                Error::UpgradeRefused { status, .. } => {
-                    (400..500).contains(status) && !matches!(status, 408 | 429)
-                }
+                Error::UpgradeRefused { status, .. } => client_error(*status),
+                Error::Proxy {
+                    status: Some(status),
+                    ..
+                } => client_error(status.get()),
                 _ => false,
             },
             Failure::Closed(Shutdown::Clean(frame)) => matches!(
@@ -286,5 +293,61 @@ impl fmt::Debug for Reconnect {
             .field("when_full", &self.when_full)
             .field("seed", &self.seed)
             .finish_non_exhaustive()
+    }
+}
+
+/// A 4xx status that retrying cannot fix: all but 408 Request Timeout and 429 Too Many
+/// Requests.
+fn client_error(status: u16) -> bool {
+    (400..500).contains(&status) && !matches!(status, 408 | 429)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::num::NonZeroU16;
+
+    use super::*;
+
+    fn connect_failure_is_final(error: Error) -> bool {
+        Reconnect::is_final_by_default(&Failure::Connect(&error))
+    }
+
+    fn refused_by_proxy(status: Option<u16>) -> Error {
+        Error::Proxy {
+            proxy: Box::new("http://proxy:3128".into()),
+            problem: "refused".into(),
+            status: status.and_then(NonZeroU16::new),
+            source: None,
+        }
+    }
+
+    #[test]
+    fn what_a_proxy_says_is_final_as_what_a_server_says() {
+        for status in [401, 403, 407] {
+            assert!(
+                connect_failure_is_final(refused_by_proxy(Some(status))),
+                "{status}"
+            );
+        }
+        for status in [408, 429, 502, 503] {
+            assert!(
+                !connect_failure_is_final(refused_by_proxy(Some(status))),
+                "{status}"
+            );
+        }
+        // Down, or a SOCKS refusal: retried.
+        assert!(!connect_failure_is_final(refused_by_proxy(None)));
+        assert!(connect_failure_is_final(Error::InvalidProxy {
+            proxy: Box::new("ftp://proxy".into()),
+            problem: "not supported".into(),
+        }));
+        let refused = |status| Error::UpgradeRefused {
+            url: Box::new("ws://server/".into()),
+            status,
+            body: None,
+        };
+        assert!(connect_failure_is_final(refused(401)));
+        assert!(!connect_failure_is_final(refused(429)));
+        assert!(!connect_failure_is_final(refused(500)));
     }
 }

@@ -94,11 +94,9 @@ impl ProxyServer {
     /// Parses a proxy URL (see [`Proxy`] for the forms).
     fn parse(url: &str, variable: Option<&'static str>) -> Result<Self, Error> {
         let shown = crate::proxy::redacted(url);
-        let invalid = |problem: String| Error::Proxy {
+        let invalid = |problem: String| Error::InvalidProxy {
             proxy: shown.clone(),
             problem: with_origin(problem, variable).into(),
-            status: None,
-            source: None,
         };
         let with_scheme;
         let full = if url.contains("://") {
@@ -194,6 +192,16 @@ impl ProxyServer {
                 ))
             }
         }
+    }
+
+    /// Logs that the connection goes through this proxy, and what named it.
+    pub(super) fn log_use(&self, span: &tracing::Span) {
+        tracing::debug!(
+            parent: span,
+            proxy = %self.shown,
+            set_by = self.variable.unwrap_or("Config::proxy"),
+            "through a proxy"
+        );
     }
 
     /// A TCP connection to the proxy.
