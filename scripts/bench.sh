@@ -6,8 +6,9 @@
 #
 # Native: benches/compare.rs (criterion, then interleaved rounds against raw
 # tokio-tungstenite), benches/lifecycle.rs (shutdown latency and overshoot, memory per
-# idle connection, 10,000 connections), benches/reconnect.rs (how fast the reconnecting
-# client comes back after a drop) and the Autobahn client cases for wsclient and raw
+# idle connection, 10,000 connections), benches/trust.rs (what the system's trust store
+# adds to wss:// connect time), benches/reconnect.rs (how fast the reconnecting client comes
+# back after a drop) and the Autobahn client cases for wsclient and raw
 # tokio-tungstenite. Browser: scripts/bench_browser.sh (round trips against raw JS and
 # gloo-net, minimal wasm sizes, Autobahn from Chromium). Full logs go to target/bench-logs/;
 # criterion's reports to target/criterion/, the browser's to bench-browser/target/bench-results/.
@@ -49,6 +50,9 @@ cargo bench -p wsclient --bench compare 2>&1 | tee "$logs/compare.log"
 echo "==> native: closing, memory, 10,000 connections (benches/lifecycle.rs)"
 cargo bench -p wsclient --bench lifecycle 2>&1 | tee "$logs/lifecycle.log"
 
+echo "==> native: what the system's trust store adds to wss:// connect time (benches/trust.rs)"
+cargo bench -p wsclient --bench trust 2>&1 | tee "$logs/trust.log"
+
 echo "==> native: reconnecting after a drop (benches/reconnect.rs)"
 cargo bench -p wsclient --bench reconnect 2>&1 | tee "$logs/reconnect.log"
 
@@ -87,7 +91,7 @@ echo
 echo "==================================== summary ===================================="
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(rustc --version)"
 echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ modified)')"
-for log in compare lifecycle reconnect compare-awake lifecycle-awake; do
+for log in compare lifecycle trust reconnect compare-awake lifecycle-awake; do
     file="$logs/$log.log"
     [ -f "$file" ] || continue
     # Only the logs of this run (browser.log may be left from an earlier one).

@@ -35,7 +35,8 @@ use crate::{Error, Message, Proxy};
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct Config {
-    /// How long `connect` may take, including DNS, TCP, TLS and the upgrade.
+    /// How long `connect` may take, including DNS, TCP, the proxy's tunnel, TLS and the
+    /// upgrade.
     /// Default: 10 seconds. `None` waits as long as the platform does. `Some(Duration::ZERO)`
     /// is refused (`Error::InvalidConfig`): it could never connect.
     pub connect_timeout: Option<Duration>,
@@ -152,14 +153,15 @@ pub struct Config {
     /// Pong frames (at most 125 bytes) are always accepted.
     pub max_message_size: Option<usize>,
 
-    /// How many bytes the native connection reads from the socket at a time, and so the
-    /// memory an idle connection holds for reading. Default: 8 KiB. A larger message is
-    /// still read whole (into a buffer of its own size), in reads of this many bytes.
-    /// Values below 14 (the largest frame header) are taken as 14.
+    /// The size of the native connection's read buffer, which the connection keeps for
+    /// as long as it lives: most of what an idle connection costs. Default: 16 KiB. Values
+    /// below 14 (the largest frame header) are taken as 14.
     ///
-    /// tungstenite's own default is 128 KiB, which an idle connection pays for from its
-    /// first read on; BENCHMARKS.md measures the memory and the throughput of both.
-    /// In the browser, which reads the socket itself, it has no effect.
+    /// It does not limit message sizes, and costs large messages no speed: while data keeps
+    /// coming, the socket is read up to 128 KiB at a time into a buffer of its own, freed
+    /// as soon as the socket has nothing more. tungstenite's own default is a 128 KiB
+    /// buffer, which every connection then keeps; BENCHMARKS.md compares memory and
+    /// throughput. In the browser, which reads the socket itself, it has no effect.
     pub read_buffer: usize,
 }
 
@@ -203,7 +205,7 @@ impl Default for Config {
             receive_queue: 256,
             receive_queue_bytes: 256 * 1024,
             max_message_size: Some(64 << 20),
-            read_buffer: 8 * 1024,
+            read_buffer: 16 * 1024,
         }
     }
 }

@@ -81,9 +81,10 @@
 //! [`Config::root_certificate_pem`]. [`Trust::WebPki`] uses the built-in Mozilla roots
 //! instead, [`Trust::Given`] only the given ones.
 //!
-//! **Memory.** An idle connection holds about 20 KiB: the socket is read
-//! [`Config::read_buffer`] bytes (8 KiB) at a time, where tungstenite's default reads
-//! 128 KiB, which every connection then keeps (BENCHMARKS.md measures both).
+//! **Memory.** An idle connection holds about 23 KiB: its read buffer
+//! ([`Config::read_buffer`]) is 16 KiB, where tungstenite's default of 128 KiB makes it
+//! 141 KiB; while data keeps coming the socket is read 128 KiB at a time into a buffer
+//! freed afterwards, so large messages are not slowed (BENCHMARKS.md measures both).
 //!
 //! # In the browser
 //!

@@ -4,7 +4,7 @@ use std::io;
 use std::sync::Arc;
 
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::error::{Error as WsError, UrlError};
+use tokio_tungstenite::tungstenite::error::Error as WsError;
 use tokio_tungstenite::tungstenite::handshake::client::{Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue, header};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -200,12 +200,6 @@ fn connect_error(url: &str, error: WsError) -> Error {
                 .map(String::into_boxed_str);
             Error::UpgradeRefused { url, status, body }
         }
-        // Its only content is the URL, which would be quoted whole: no source then.
-        WsError::Url(UrlError::UnableToConnect(_)) => Error::Connect {
-            url,
-            problem: "the host could not be reached".into(),
-            source: None,
-        },
         WsError::Io(io) => connect(describe_io(&io), WsError::Io(io)),
         WsError::Url(problem) => Error::InvalidUrl {
             url,

@@ -84,9 +84,6 @@ pub(super) fn choose(config: &Config, server: &Server) -> Result<Option<ProxySer
                 None => Ok(None),
             }
         }
-        // `Proxy` is non-exhaustive for users, not for the crate.
-        #[allow(unreachable_patterns)]
-        _ => Ok(None),
     }
 }
 
