@@ -3,7 +3,7 @@
 //!
 //! - `rtt_32B`: sequential round trips of a 32-byte text message on one connection;
 //! - `echo_1MiB`: 1 MiB binary messages sent while their echoes are read (throughput of
-//!   each direction);
+//!   each direction), also against `wsclient` with tungstenite's 128 KiB read buffer;
 //! - `senders_64x32B`: 64 tasks sending 32-byte text messages at once on one connection,
 //!   then one round trip that proves the server has read them all. The baselines: raw
 //!   tokio-tungstenite with the sink half behind a `tokio::sync::Mutex` (each send flushes),
@@ -106,6 +106,9 @@ mod native {
     #[derive(Clone, Copy, PartialEq, Eq, Debug)]
     enum Kind {
         Wsclient,
+        /// `wsclient` with tungstenite's default read buffer (128 KiB) instead of its own
+        /// (16 KiB): what the small buffer costs large messages.
+        WsclientLargeBuffer,
         /// Raw tokio-tungstenite, one task owns the stream (or its two halves).
         Raw,
         /// Raw, the sink half behind a `tokio::sync::Mutex` shared by the senders.
@@ -118,6 +121,7 @@ mod native {
         fn name(self) -> &'static str {
             match self {
                 Kind::Wsclient => "wsclient",
+                Kind::WsclientLargeBuffer => "wsclient-128KiB-buffer",
                 Kind::Raw => "tokio-tungstenite",
                 Kind::RawMutex => "tokio-tungstenite+Mutex",
                 Kind::RawMpsc => "tokio-tungstenite+mpsc",
@@ -163,12 +167,12 @@ mod native {
         (
             Case::Echo,
             Flavor::CurrentThread,
-            &[Kind::Wsclient, Kind::Raw],
+            &[Kind::Wsclient, Kind::Raw, Kind::WsclientLargeBuffer],
         ),
         (
             Case::Echo,
             Flavor::MultiThread,
-            &[Kind::Wsclient, Kind::Raw],
+            &[Kind::Wsclient, Kind::Raw, Kind::WsclientLargeBuffer],
         ),
         (
             Case::Senders,
@@ -258,10 +262,13 @@ mod native {
 
     impl Conn {
         async fn open(url: &str, case: Case, kind: Kind) -> Result<Self> {
-            if kind == Kind::Wsclient {
-                return Ok(Conn::Wsclient(
-                    Client::connect(url, crate::common::client_config()).await?,
-                ));
+            let wsclient = match kind {
+                Kind::Wsclient => Some(crate::common::client_config()),
+                Kind::WsclientLargeBuffer => Some(Config::default().read_buffer(128 * 1024)),
+                _ => None,
+            };
+            if let Some(config) = wsclient {
+                return Ok(Conn::Wsclient(Client::connect(url, config).await?));
             }
             let socket = connect_raw(url).await?;
             Ok(match (kind, case) {

@@ -12,7 +12,9 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
+use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_util::io::poll_read_buf;
 
 /// How many bytes one read takes from the socket while data keeps coming: what
 /// tungstenite's own default read buffer takes.
@@ -21,11 +23,9 @@ const BURST: usize = 128 * 1024;
 #[derive(Debug)]
 pub(super) struct ReadAhead<S> {
     inner: S,
-    /// Bytes read ahead; `ahead[start..end]` are not handed out yet. Empty (no allocation)
-    /// unless data keeps coming.
-    ahead: Box<[u8]>,
-    start: usize,
-    end: usize,
+    /// Bytes read ahead and not handed out yet. No allocation unless data keeps coming;
+    /// filled without being zeroed first.
+    ahead: BytesMut,
     /// The last read from the socket filled the buffer it was given.
     busy: bool,
 }
@@ -34,9 +34,7 @@ impl<S> ReadAhead<S> {
     pub(super) fn new(inner: S) -> Self {
         Self {
             inner,
-            ahead: Box::default(),
-            start: 0,
-            end: 0,
+            ahead: BytesMut::new(),
             busy: false,
         }
     }
@@ -44,15 +42,11 @@ impl<S> ReadAhead<S> {
     /// Hands out what was read ahead; frees the buffer once it is empty and the socket is
     /// not busy.
     fn hand_out(&mut self, buf: &mut ReadBuf<'_>) {
-        let pending = self.ahead.get(self.start..self.end).unwrap_or_default();
-        let n = pending.len().min(buf.remaining());
-        buf.put_slice(pending.get(..n).unwrap_or_default());
-        self.start += n;
-        if self.start == self.end {
-            (self.start, self.end) = (0, 0);
-            if !self.busy {
-                self.ahead = Box::default();
-            }
+        let n = self.ahead.len().min(buf.remaining());
+        buf.put_slice(self.ahead.get(..n).unwrap_or_default());
+        self.ahead.advance(n);
+        if self.ahead.is_empty() && !self.busy {
+            self.ahead = BytesMut::new();
         }
     }
 }
@@ -64,7 +58,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.start < this.end {
+        if !this.ahead.is_empty() {
             this.hand_out(buf);
             return Poll::Ready(Ok(()));
         }
@@ -75,23 +69,24 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
             this.busy = wanted > 0 && buf.filled().len() - before == wanted;
             return Poll::Ready(Ok(()));
         }
-        if this.ahead.is_empty() {
-            this.ahead = vec![0; BURST].into_boxed_slice();
-        }
-        let mut ahead = ReadBuf::new(&mut this.ahead);
-        match Pin::new(&mut this.inner).poll_read(cx, &mut ahead) {
-            Poll::Ready(Ok(())) => {
-                let read = ahead.filled().len();
-                this.busy = read == BURST;
-                (this.start, this.end) = (0, read);
+        // Empty: takes the whole allocation back, or makes one.
+        this.ahead.reserve(BURST);
+        match poll_read_buf(Pin::new(&mut this.inner), cx, &mut this.ahead) {
+            Poll::Ready(Ok(read)) => {
+                this.busy = read >= BURST;
                 this.hand_out(buf);
                 Poll::Ready(Ok(()))
             }
-            other => {
-                // Nothing more for now (or an error): back to reading straight through.
+            Poll::Ready(Err(error)) => {
                 this.busy = false;
-                this.ahead = Box::default();
-                other
+                this.ahead = BytesMut::new();
+                Poll::Ready(Err(error))
+            }
+            Poll::Pending => {
+                // Nothing more for now: back to reading straight through.
+                this.busy = false;
+                this.ahead = BytesMut::new();
+                Poll::Pending
             }
         }
     }
