@@ -1,8 +1,8 @@
 //! What the default trust (the operating system's store, `Trust::System`) adds to the time
 //! a `wss://` connection takes, against the built-in Mozilla roots (`Trust::WebPki`, the
 //! default before it). Both trust the benchmark's own certificate authority through
-//! `Config::root_certificate_pem`; the server is a raw tokio-tungstenite echo server behind
-//! tokio-rustls, in this process, on a thread of its own.
+//! `Config::root_certificate_pem`; the server is the tests' raw tokio-tungstenite echo
+//! server behind tokio-rustls, in this process, on a thread of its own.
 //!
 //! - `first`: the first connection of a process, which loads the trust store (each run a
 //!   new process; the two settings alternate);
@@ -22,6 +22,11 @@
 mod common;
 
 #[cfg(native)]
+#[allow(clippy::expect_used, reason = "the test authority fails loudly, as in the tests")]
+#[path = "../tests/support/tls.rs"]
+mod tls;
+
+#[cfg(native)]
 fn main() {
     common::main(native::main);
 }
@@ -31,12 +36,8 @@ fn main() {}
 
 #[cfg(native)]
 mod native {
-    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use futures_util::{SinkExt, StreamExt};
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-    use tokio::net::TcpListener;
     use wsclient::{Client, Config, Trust};
 
     use crate::common::{ChildProcess, ROLE_VAR, Result, bench_mode, median, percentile, sized};
@@ -173,56 +174,23 @@ mod native {
         Ok(())
     }
 
-    /// Starts the `wss://` echo server on a thread of its own; returns its URL and the PEM
-    /// of the authority that signed its certificate.
+    /// Starts the `wss://` echo server of the tests (`tests/support/tls.rs`) on a thread
+    /// and runtime of its own; returns its URL and the PEM of the authority that signed
+    /// its certificate.
     fn start_server() -> Result<(String, String)> {
-        let mut params = CertificateParams::new(Vec::new())?;
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let authority = CertifiedIssuer::self_signed(params, KeyPair::generate()?)?;
-        let key = KeyPair::generate()?;
-        let certificate =
-            CertificateParams::new(vec!["localhost".to_owned()])?.signed_by(&key, &authority)?;
-        let key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der())?;
-        let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(vec![certificate.der().clone()], key)?;
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        let authority = crate::tls::Authority::new("wsclient trust benchmark");
+        let ca_pem = authority.pem();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let listener = {
-            let _entered = runtime.enter();
-            TcpListener::from_std({
-                let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-                listener.set_nonblocking(true)?;
-                listener
-            })?
-        };
-        let port = listener.local_addr()?.port();
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             runtime.block_on(async move {
-                while let Ok((socket, _)) = listener.accept().await {
-                    let acceptor = acceptor.clone();
-                    tokio::spawn(async move {
-                        let _ = socket.set_nodelay(true);
-                        let Ok(tls) = acceptor.accept(socket).await else {
-                            return;
-                        };
-                        let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await else {
-                            return;
-                        };
-                        while let Some(Ok(message)) = ws.next().await {
-                            if message.is_text() || message.is_binary() {
-                                let _ = ws.send(message).await;
-                            }
-                        }
-                    });
-                }
-            });
+                let _ = port_tx.send(authority.echo_server().await);
+                std::future::pending::<()>().await
+            })
         });
-        Ok((format!("wss://localhost:{port}/"), authority.pem()))
+        let port = port_rx.recv()?;
+        Ok((format!("wss://localhost:{port}/"), ca_pem))
     }
 }

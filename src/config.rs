@@ -155,7 +155,7 @@ pub struct Config {
 
     /// The size of the native connection's read buffer, which the connection keeps for
     /// as long as it lives: most of what an idle connection costs. Default: 16 KiB. Values
-    /// below 14 (the largest frame header) are taken as 14.
+    /// below 14 (the largest frame header) are taken as 14, above 16 MiB as 16 MiB.
     ///
     /// It does not limit message sizes, and costs large messages no speed: while data keeps
     /// coming, the socket is read up to 128 KiB at a time into a buffer of its own, freed

@@ -776,6 +776,10 @@ fn settings_at_their_extremes() -> Vec<(&'static str, Config, Expect)> {
             base().max_message_size(None),
             Works,
         ),
+        // Native memory only: it changes nothing in the browser.
+        ("read_buffer 0", base().read_buffer(0), Works),
+        ("read_buffer 1", base().read_buffer(1), Works),
+        ("read_buffer MAX", base().read_buffer(usize::MAX), Works),
     ]
 }
 

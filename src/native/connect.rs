@@ -138,8 +138,12 @@ fn websocket_config(config: &Config) -> WebSocketConfig {
         // frame: the peer's Close (with its code and reason) must always get through.
         .max_frame_size(config.max_message_size.map(|max| max.max(125)))
         .write_buffer_size(write_buffer)
-        .read_buffer_size(config.read_buffer)
+        .read_buffer_size(config.read_buffer.min(MAX_READ_BUFFER))
 }
+
+/// The largest read buffer: tungstenite allocates it at connect and zeroes it at the first
+/// read, and reads are never larger than a socket's receive buffer anyway.
+const MAX_READ_BUFFER: usize = 16 << 20;
 
 /// The upgrade request; the subprotocols have passed `Config::check`.
 fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
@@ -231,6 +235,14 @@ pub(super) fn describe_io(error: &io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_read_buffer_is_capped() {
+        let config = Config::default().read_buffer(usize::MAX);
+        assert_eq!(websocket_config(&config).read_buffer_size, MAX_READ_BUFFER);
+        let config = Config::default().read_buffer(0);
+        assert_eq!(websocket_config(&config).read_buffer_size, 0);
+    }
 
     #[test]
     fn the_high_water_mark_is_the_write_buffer() {
