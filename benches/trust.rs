@@ -22,7 +22,10 @@
 mod common;
 
 #[cfg(native)]
-#[allow(clippy::expect_used, reason = "the test authority fails loudly, as in the tests")]
+#[allow(
+    clippy::expect_used,
+    reason = "the test authority fails loudly, as in the tests"
+)]
 #[path = "../tests/support/tls.rs"]
 mod tls;
 
