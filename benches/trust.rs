@@ -24,7 +24,8 @@ mod common;
 #[cfg(native)]
 #[allow(
     clippy::expect_used,
-    reason = "the test authority fails loudly, as in the tests"
+    unreachable_pub,
+    reason = "the tests' own authority, as the tests use it: it fails loudly"
 )]
 #[path = "../tests/support/tls.rs"]
 mod tls;
