@@ -51,6 +51,7 @@ impl Authority {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     use futures_util::{SinkExt, StreamExt};
+                    let _ = socket.set_nodelay(true);
                     let Ok(tls) = acceptor.accept(socket).await else {
                         return;
                     };
