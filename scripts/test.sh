@@ -6,6 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The native client honours the environment's proxy, as curl does; the tests talk to their
+# servers on 127.0.0.1 and localhost directly, whatever proxy this machine's environment
+# names (the proxy tests name theirs in the config, or set the variables themselves).
+export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
+
 bash scripts/setup.sh
 
 echo "==> native tests"
