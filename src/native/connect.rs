@@ -94,15 +94,21 @@ async fn upgrade(
     Ok((socket, chosen_protocol(&response)))
 }
 
-/// A TCP connection to the server (each of its addresses in turn), Nagle's algorithm off.
+/// A TCP connection to the server.
 async fn connect_directly(url: &str, server: &Server) -> Result<TcpStream, Error> {
-    let stream = TcpStream::connect((server.host.as_str(), server.port))
+    open_tcp(&server.host, server.port)
         .await
         .map_err(|error| Error::Connect {
             url: crate::url::for_display(url),
             problem: describe_io(&error).into(),
             source: Some(Box::new(error)),
-        })?;
+        })
+}
+
+/// A TCP connection to `host:port` (each of its addresses in turn), Nagle's algorithm
+/// off: to the server, or to a proxy.
+pub(super) async fn open_tcp(host: &str, port: u16) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect((host, port)).await?;
     let _ = stream.set_nodelay(true);
     Ok(stream)
 }

@@ -29,7 +29,7 @@ use std::time::Duration;
 use tokio_util::sync::PollSender;
 
 use self::conn::Conn;
-use self::connect::describe_io;
+use self::connect::{describe_io, open_tcp};
 use crate::backend::{Backend, Opened};
 use crate::message::CloseCodeRule;
 use crate::outcome::Outcome;

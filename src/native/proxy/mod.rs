@@ -203,7 +203,7 @@ impl ProxyServer {
 
     /// A TCP connection to the proxy.
     async fn connect(&self) -> Result<TcpStream, Error> {
-        let stream = TcpStream::connect((self.host.as_str(), self.port))
+        super::open_tcp(&self.host, self.port)
             .await
             .map_err(|error| {
                 self.error(
@@ -214,9 +214,7 @@ impl ProxyServer {
                     None,
                     Some(Box::new(error)),
                 )
-            })?;
-        let _ = stream.set_nodelay(true);
-        Ok(stream)
+            })
     }
 
     fn error(
