@@ -203,6 +203,8 @@ mod error;
 mod gate;
 #[cfg(any(web, test))]
 mod in_flight;
+#[cfg(feature = "json")]
+mod json;
 mod lock;
 mod message;
 mod outcome;
@@ -223,6 +225,9 @@ pub use bytes::Bytes;
 pub use client::Client;
 pub use config::{Config, Trust};
 pub use error::{BoxError, Error};
+#[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
+pub use json::{DecodeJson, JsonError};
 pub use message::{
     Abnormal, BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES, Message, Shutdown,
 };

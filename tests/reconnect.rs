@@ -20,7 +20,9 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use support::{GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, sleep, unique_id};
-use wsclient::reconnect::{Event, Events, GiveUpReason, Jitter, Reconnect, Reconnecting, WhenFull};
+use wsclient::reconnect::{
+    Event, Events, GiveUpReason, Jitter, Reconnect, Reconnecting, State, StateTracker, WhenFull,
+};
 use wsclient::{Abnormal, Client, CloseCode, Config, Error, Message, Shutdown};
 
 /// Short delays, so that the cases run quickly.
@@ -248,6 +250,67 @@ case! {
         let expected: Vec<String> = (95..100).map(|n| format!("0:{n}")).collect();
         let report = peer.wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS).await;
         assert_eq!(report.first_messages, expected);
+    }
+}
+
+case! {
+    async fn try_send_never_waits_and_keeps_the_order_of_send(peer) {
+        let (mut ws, mut events, id) = disconnected(peer, WhenFull::Refuse).await;
+        // Mixed with `send`, in one order; the queue holds 5.
+        let mut refused = 0;
+        for n in 0..8 {
+            let message = Message::text(format!("0:{n}"));
+            let result = if n % 2 == 0 { ws.try_send(message) } else { ws.send(message).await };
+            match result {
+                Ok(()) => {}
+                Err(Error::SendQueueFull) => refused += 1,
+                Err(other) => panic!("{other}"),
+            }
+        }
+        assert_eq!(refused, 3);
+        events_until(&mut events, is_open).await;
+        // Once the queue has gone out (its echoes are back), try_send queues for
+        // the open connection at once.
+        for expected in ["drop me", "0:0", "0:1", "0:2", "0:3", "0:4"] {
+            let echo = within(GENEROUS, "an echo", ws.recv()).await.unwrap();
+            assert_eq!(echo.as_text(), Some(expected));
+        }
+        ws.sender().try_send(Message::text("0:8")).unwrap();
+        assert!(ws.shutdown(GENEROUS).await.is_clean());
+        let report = peer.wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS).await;
+        let expected: Vec<String> = (0..5).chain([8]).map(|n| format!("0:{n}")).collect();
+        assert_eq!(report.first_messages, expected);
+        assert!(matches!(ws.try_send(Message::text("late")), Err(Error::Closed)));
+    }
+}
+
+case! {
+    async fn the_state_tracker_follows_a_drop_and_the_return(peer) {
+        let id = unique_id("state");
+        let path = format!("/flaky?id={id}&drops=1&after_messages=1");
+        let ws = start(peer, &path, fixed(Duration::from_millis(300))).await;
+        let mut events = ws.events();
+        let mut tracker = StateTracker::default();
+        let mut shown = Vec::new();
+        ws.send(Message::text("drop me")).await.unwrap();
+        within(GENEROUS * 3, "the second connection", async {
+            while let Some(event) = events.next().await {
+                if tracker.update(&event) {
+                    shown.push(tracker.state().to_string());
+                }
+                if shown.iter().filter(|line| *line == "open").count() == 2 {
+                    break;
+                }
+            }
+        })
+        .await;
+        let outcome = ws.shutdown(GENEROUS).await;
+        assert!(outcome.is_clean(), "{outcome:?}");
+        while let Some(event) = events.next().await {
+            tracker.update(&event);
+        }
+        assert!(matches!(tracker.state(), State::Closed(Ok(Shutdown::Clean(_)))), "{:?}", tracker.state());
+        assert_eq!(shown, ["connecting (attempt 1)", "open", "retrying in 0.3 s (attempt 2)", "connecting (attempt 2)", "open"]);
     }
 }
 

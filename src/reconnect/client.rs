@@ -206,6 +206,15 @@ impl<C: WsClient> Reconnecting<C> {
         self.sender.send(message)
     }
 
+    /// Sends a message without waiting; see [`ReconnectingSender::try_send`].
+    ///
+    /// # Errors
+    /// [`Error::SendQueueFull`] when the queue is full; [`Error::Closed`] once the client
+    /// stops.
+    pub fn try_send(&self, message: Message) -> Result<(), Error> {
+        self.sender.try_send(message)
+    }
+
     /// The next message, from whichever connection is open; `None` once the client has
     /// stopped (after `shutdown`, or when the policy gave up) and every message received
     /// before was returned.
@@ -322,7 +331,23 @@ impl ReconnectingSender {
     /// stops (shutdown, dropped, or given up).
     pub async fn send(&self, message: Message) -> Result<(), Error> {
         let mut message = Some(message);
-        poll_fn(|cx| self.link.poll_send(&mut message, cx)).await
+        poll_fn(|cx| self.link.poll_send(&mut message, Some(cx.waker()))).await
+    }
+
+    /// Sends a message without waiting, for code that cannot await (an event handler):
+    /// queued as [`send`](Self::send) queues it when there is room, refused when there is
+    /// none. Messages go out in the order they were queued, whichever way.
+    ///
+    /// # Errors
+    /// [`Error::SendQueueFull`] when the queue is full (while disconnected: under
+    /// [`WhenFull::Refuse`](super::WhenFull::Refuse)); the message is dropped then.
+    /// [`Error::Closed`] once the client stops.
+    pub fn try_send(&self, message: Message) -> Result<(), Error> {
+        match self.link.poll_send(&mut Some(message), None) {
+            Poll::Ready(result) => result,
+            // Without a waiter a send never waits.
+            Poll::Pending => Err(Error::SendQueueFull),
+        }
     }
 
     /// Stops reconnecting and performs the closing handshake with code 1000, waiting at

@@ -157,11 +157,12 @@ impl Linked {
 
     // --- the application's side ---
 
-    /// `send`: queues `message`, or waits, or applies the full-queue policy.
+    /// `send`: queues `message`, or waits (registering `waiter`; without one, a full queue
+    /// while open is [`Error::SendQueueFull`]), or applies the full-queue policy.
     pub(super) fn poll_send(
         &self,
         message: &mut Option<Message>,
-        cx: &mut Context<'_>,
+        waiter: Option<&Waker>,
     ) -> Poll<Result<(), Error>> {
         let len = message.as_ref().map_or(0, |m| m.as_bytes().len());
         let mut discarded = 0;
@@ -171,7 +172,10 @@ impl Linked {
                 Phase::Stopping => return Poll::Ready(Err(Error::Closed)),
                 _ if state.outgoing.has_room_for(len) => {}
                 Phase::Open => {
-                    state.senders.register(cx.waker());
+                    let Some(waiter) = waiter else {
+                        return Poll::Ready(Err(Error::SendQueueFull));
+                    };
+                    state.senders.register(waiter);
                     return Poll::Pending;
                 }
                 Phase::Disconnected => match state.outgoing.when_full {

@@ -66,9 +66,11 @@ mod events;
 mod link;
 mod policy;
 mod runtime;
+mod state;
 mod supervisor;
 
 pub use backoff::Jitter;
 pub use client::{Reconnecting, ReconnectingSender};
 pub use events::{Event, Events, GiveUpReason};
 pub use policy::{Failure, Reconnect, WhenFull};
+pub use state::{State, StateTracker};
