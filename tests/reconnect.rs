@@ -315,6 +315,48 @@ case! {
 }
 
 case! {
+    async fn follow_hands_every_state_and_message_to_its_callbacks(peer) {
+        let id = unique_id("follow");
+        let url = peer.url(&format!("/flaky?id={id}&drops=1&after_messages=1"));
+        let ws = Reconnecting::<Client>::start(&url, Config::default(), fixed(Duration::from_millis(200)))
+            .unwrap();
+        let sender = ws.sender();
+        let states = std::cell::RefCell::new(Vec::new());
+        let messages = std::cell::RefCell::new(Vec::new());
+        let follow = ws.follow(
+            |state| states.borrow_mut().push(state.to_string()),
+            |message| messages.borrow_mut().push(message.as_text().unwrap().to_owned()),
+        );
+        let drive = async {
+            sender.try_send(Message::text("drop me")).unwrap();
+            within(GENEROUS * 3, "the second connection", async {
+                while states.borrow().iter().filter(|s| *s == "open").count() < 2 {
+                    sleep(Duration::from_millis(10)).await;
+                }
+            })
+            .await;
+            sender.try_send(Message::text("after")).unwrap();
+            within(GENEROUS, "the echo on the second connection", async {
+                while !messages.borrow().iter().any(|m| m == "after") {
+                    sleep(Duration::from_millis(10)).await;
+                }
+            })
+            .await;
+            sender.shutdown(GENEROUS).await
+        };
+        let ((), outcome) = within(GENEROUS * 4, "follow", futures_util::future::join(follow, drive)).await;
+        assert!(outcome.is_clean(), "{outcome:?}");
+        let states = states.into_inner();
+        assert_eq!(states.first().map(String::as_str), Some("connecting (attempt 1)"), "{states:?}");
+        assert!(states.iter().any(|s| s.starts_with("retrying in")), "{states:?}");
+        assert_eq!(states.iter().filter(|s| *s == "open").count(), 2, "{states:?}");
+        let last = states.last().unwrap();
+        assert!(last.starts_with("closed: closed cleanly by the peer with 1000"), "{states:?}");
+        assert_eq!(messages.into_inner(), ["drop me", "after"]);
+    }
+}
+
+case! {
     async fn the_target_callback_is_called_for_every_attempt(peer) {
         // Two refused attempts, then the echo server; each URL carries its attempt.
         let calls = Arc::new(AtomicU32::new(0));

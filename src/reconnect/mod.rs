@@ -63,6 +63,7 @@
 mod backoff;
 mod client;
 mod events;
+mod follow;
 mod link;
 mod policy;
 mod runtime;
