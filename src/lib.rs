@@ -212,6 +212,9 @@ mod proxy;
 pub mod reconnect;
 mod sender;
 mod traits;
+#[cfg(feature = "ui")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ui")))]
+pub mod ui;
 mod url;
 
 #[cfg(native)]

@@ -1,0 +1,216 @@
+//! A [Yew](https://yew.rs) hook for [`wsclient`]: a WebSocket that connects when the
+//! component mounts, comes back after a drop (jittered backoff), shows its state and its
+//! messages as component state, and closes gracefully, within a bound, when the component
+//! goes away.
+//!
+//! ```no_run
+//! use yew::prelude::*;
+//! use wsclient_yew::{Message, use_websocket};
+//!
+//! #[component]
+//! fn Echo() -> Html {
+//!     let ws = use_websocket("ws://127.0.0.1:9000/echo");
+//!     let send = {
+//!         let ws = ws.clone();
+//!         Callback::from(move |_| { let _ = ws.send(Message::text("hi")); })
+//!     };
+//!     html! {
+//!         <>
+//!             <p>{ ws.state().to_string() }</p>
+//!             <button onclick={send}>{ "Send" }</button>
+//!             <p>{ ws.message().and_then(|m| m.as_text()).unwrap_or_default() }</p>
+//!         </>
+//!     }
+//! }
+//! ```
+//!
+//! # What it does
+//!
+//! - **Mount.** The connection starts when the component mounts (in an effect, so never
+//!   during server-side rendering).
+//! - **Reconnect.** By default with [`Reconnect::default()`] (backoff from 500 ms to 30 s,
+//!   full jitter drawn per attempt, no limit); [`UseWebSocketOptions::reconnect`] chooses
+//!   another policy, [`UseWebSocketOptions::no_reconnect`] none.
+//! - **State.** [`UseWebSocketHandle::state`] is a [`State`]: connecting (attempt), open,
+//!   retrying (attempt and delay), closed (the [`Shutdown`] outcome, or the error after
+//!   which the policy gave up). Its `Display` is a status line. A change re-renders.
+//! - **Messages.** [`UseWebSocketHandle::message`] is the last message;
+//!   [`UseWebSocketOptions::on_message`] sees every one, in order. Typed messages:
+//!   [`UseWebSocketOptions::json`].
+//! - **Send.** [`UseWebSocketHandle::send`] never waits (for callbacks): a bounded queue
+//!   holds what is sent while disconnected ([`Reconnect::queue`]); a full queue is an
+//!   error, never an unbounded buffer.
+//! - **Unmount.** The client stops reconnecting and performs the closing handshake (code
+//!   1000), bounded by [`Config::close_timeout`]; its task ends with the connection, and
+//!   no closure, timer or state stays behind.
+//!
+//! Unlike yew-hooks' `use_websocket`, retries are jittered and back off, and unmounting
+//! waits (boundedly) for the server's answer instead of abandoning the socket; the outcome
+//! of [`UseWebSocketHandle::shutdown`] says whether the server answered.
+
+#![deny(unsafe_code)]
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::rc::Rc;
+use std::time::Duration;
+
+use wsclient::Abnormal;
+use wsclient::reconnect::ReconnectingSender;
+use yew::prelude::*;
+
+pub use wsclient::reconnect::{Reconnect, State};
+pub use wsclient::{self, Config, Error, JsonError, Message, Shutdown};
+
+/// What [`use_websocket`] returns: the state and last message of this render, and a
+/// handle that sends and stops. Cheap to clone into callbacks.
+pub struct UseWebSocketHandle<T: 'static = Message> {
+    state: UseStateHandle<State>,
+    message: UseStateHandle<Option<T>>,
+    sender: Rc<RefCell<Option<ReconnectingSender>>>,
+}
+
+impl<T: 'static> Clone for UseWebSocketHandle<T> {
+    fn clone(&self) -> Self {
+        Self {
+            state: self.state.clone(),
+            message: self.message.clone(),
+            sender: Rc::clone(&self.sender),
+        }
+    }
+}
+
+impl<T: 'static> fmt::Debug for UseWebSocketHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UseWebSocketHandle")
+            .field("state", &*self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: 'static> UseWebSocketHandle<T> {
+    /// Where the connection stands.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The last message received (decoded, with [`UseWebSocketOptions::json`]).
+    pub fn message(&self) -> Option<&T> {
+        self.message.as_ref()
+    }
+
+    /// Sends a message without waiting: on the open connection, or queued for the next
+    /// one (see [`Reconnecting`](wsclient::reconnect::Reconnecting), "Delivery").
+    ///
+    /// # Errors
+    /// [`Error::SendQueueFull`] when the queue is full; [`Error::Closed`] once the client
+    /// has stopped, and before the component mounted.
+    pub fn send(&self, message: Message) -> Result<(), Error> {
+        match self.sender() {
+            Some(sender) => sender.try_send(message),
+            None => Err(Error::Closed),
+        }
+    }
+
+    /// Stops reconnecting and closes with code 1000, waiting at most `timeout` for the
+    /// server's answer; the state then shows the outcome. From a callback:
+    /// `spawn_local(async move { ws.shutdown(timeout).await; })`.
+    pub fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> + 'static {
+        let sender = self.sender();
+        async move {
+            match sender {
+                Some(sender) => sender.shutdown(timeout).await,
+                None => Shutdown::Abnormal(Abnormal::NotConnected),
+            }
+        }
+    }
+
+    /// Cuts the wait before the next attempt short (a "retry now" button).
+    pub fn reconnect_now(&self) {
+        if let Some(sender) = self.sender() {
+            sender.reconnect_now();
+        }
+    }
+
+    /// The client's sender, once the component has mounted: to send and wait for room
+    /// (`send(..).await`), or to close with a code of your own.
+    pub fn sender(&self) -> Option<ReconnectingSender> {
+        self.sender.borrow().clone()
+    }
+}
+
+/// Settings of [`use_websocket_with`]: the connection, the reconnect policy, typed
+/// messages ([`json`](wsclient::ui::Options::json)) and callbacks. Read on the first
+/// render only.
+///
+/// ```no_run
+/// use serde::Deserialize;
+/// use wsclient_yew::{Reconnect, UseWebSocketOptions, use_websocket_with};
+/// # use yew::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Line {
+///     user: String,
+///     text: String,
+/// }
+///
+/// # #[component] fn Chat() -> Html {
+/// let options = UseWebSocketOptions::json::<Line>()
+///     .reconnect(Reconnect::default().max_attempts(Some(10)))
+///     .on_message(|line: &Line| tracing::info!("{}: {}", line.user, line.text));
+/// let ws = use_websocket_with("wss://example.com/chat", options);
+/// // ws.message(): Option<&Line>
+/// # html! {}
+/// # }
+/// ```
+pub type UseWebSocketOptions<T = Message> = wsclient::ui::Options<T>;
+
+/// A WebSocket to `url` for as long as the component is mounted, reconnecting by
+/// [`Reconnect::default()`]. See the [crate docs](crate).
+#[hook]
+pub fn use_websocket(url: &str) -> UseWebSocketHandle<Message> {
+    use_websocket_with(url, UseWebSocketOptions::default())
+}
+
+/// [`use_websocket`] with settings: typed messages, the policy, callbacks. The URL and
+/// the settings of the first render are used.
+#[hook]
+pub fn use_websocket_with<T: 'static>(
+    url: &str,
+    options: UseWebSocketOptions<T>,
+) -> UseWebSocketHandle<T> {
+    let state = use_state(State::default);
+    let message = use_state(|| None);
+    let sender = use_mut_ref(|| None);
+    {
+        let url = url.to_owned();
+        let set_state = state.setter();
+        let set_message = message.setter();
+        let sender = Rc::clone(&sender);
+        // Effects run in the browser only, once the component is mounted.
+        use_effect_with((), move |()| {
+            #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+            {
+                let running = options.start(
+                    &url,
+                    move |new| set_state.set(new),
+                    move |received| set_message.set(Some(received)),
+                );
+                *sender.borrow_mut() = running.sender().cloned();
+                // Unmount: the client closes in the background, bounded by the close timeout.
+                move || drop(running)
+            }
+            #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+            {
+                let _ = (options, url, set_state, set_message, sender);
+                || ()
+            }
+        });
+    }
+    UseWebSocketHandle {
+        state,
+        message,
+        sender,
+    }
+}
