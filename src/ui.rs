@@ -76,12 +76,12 @@ impl Default for Options<Message> {
     }
 }
 
-impl<T: DeserializeOwned> Options<T> {
-    /// Messages read as JSON into `T` ([`DecodeJson::json`]). A message that does not fit
-    /// goes to [`on_decode_error`](Self::on_decode_error) (by default a `tracing` warning
-    /// that names the field) and not to the message setter.
-    pub fn json() -> Self {
-        Self::with_decoder(|message| message.json::<T>())
+impl Options<Message> {
+    /// Messages read as JSON into `T` ([`DecodeJson::json`]): `Options::json::<Line>()`.
+    /// A message that does not fit goes to [`on_decode_error`](Options::on_decode_error)
+    /// (by default a `tracing` warning that names the field) and not to the message setter.
+    pub fn json<T: DeserializeOwned>() -> Options<T> {
+        Options::with_decoder(|message| message.json::<T>())
     }
 }
 
