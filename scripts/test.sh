@@ -2,7 +2,8 @@
 # Runs every test: the native suite; the same behavioural suite (with the browser-only and
 # reconnecting suites) in headless Chromium and Firefox, in a page and in dedicated, shared
 # and service workers, and under Node, against a test server process; the wasm-pack flow;
-# the browser demo end to end; and the Autobahn conformance cases.
+# the Leptos and Yew hooks in headless Chromium, and a Leptos app's server half; the
+# browser demo and the hooks' example apps end to end; and the Autobahn conformance cases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,14 @@ bash scripts/test_js.sh \
     firefox:page firefox:dedicated-worker firefox:shared-worker firefox:service-worker \
     node wasm-pack
 
-echo "==> the browser demo, end to end (headless Chromium)"
+echo "==> the Leptos and Yew hooks in headless Chromium"
+bash scripts/test_js.sh chromium:page -- -p wsclient-leptos -p wsclient-yew --test browser
+
+echo "==> a Leptos app with server-side rendering: the server half renders without connecting"
+cargo test -p wsclient-leptos-ssr-check --features ssr
+cargo build -q -p wsclient-leptos-ssr-check --features hydrate --target wasm32-unknown-unknown
+
+echo "==> the browser demo and the hooks' example apps, end to end (headless Chromium)"
 bash scripts/demo.sh --check
 
 echo "==> Autobahn conformance (native client)"

@@ -11,7 +11,7 @@
 # `wasm-pack test --headless --chrome --firefox`, on tests/wasm_pack.rs, with nothing
 # downloaded. Extra `cargo test` arguments go after `--`:
 #
-#   scripts/test_js.sh firefox:page -- --test behaviour
+#   scripts/test_js.sh firefox:page -- -p wsclient --test behaviour
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +19,9 @@ hosts=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do hosts+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift
 [ ${#hosts[@]} -gt 0 ] || { echo "usage: $0 HOST... [-- CARGO_TEST_ARGS]" >&2; exit 2; }
-# By default the three suites; tests/wasm_pack.rs is the `wasm-pack` host's.
-[ $# -gt 0 ] || set -- --test behaviour --test browser --test reconnect
+# By default the crate's three suites; tests/wasm_pack.rs is the `wasm-pack` host's. The
+# hook crates' suites: `-- -p wsclient-leptos -p wsclient-yew --test browser`.
+[ $# -gt 0 ] || set -- -p wsclient --test behaviour --test browser --test reconnect
 
 cargo build -q -p wsclient-testserver
 port_file=$(mktemp)
@@ -34,6 +35,8 @@ export WSCLIENT_TEST_SERVER_PORT
 WSCLIENT_TEST_SERVER_PORT=$(cat "$port_file")
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT=300
+# The browsers' flags, whichever crate's directory the runner starts in.
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/webdriver.json"
 geckodriver=$(command -v geckodriver || echo "$HOME/.cargo/bin/geckodriver")
 
 for host in "${hosts[@]}"; do
@@ -69,5 +72,5 @@ for host in "${hosts[@]}"; do
     python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1]).read()' \
         "http://127.0.0.1:$WSCLIENT_TEST_SERVER_PORT/host?set=$host"
     env "${mode_env[@]}" "${driver_env[@]}" \
-        cargo test -p wsclient --target wasm32-unknown-unknown --no-fail-fast "$@"
+        cargo test --target wasm32-unknown-unknown --no-fail-fast "$@"
 done

@@ -52,6 +52,16 @@
 //! meanwhile, a URL callback per attempt, failures marked final, and
 //! [`Event`](reconnect::Event)s for the user interface. See the [`reconnect`] module.
 //!
+//! # Leptos, Yew and typed messages
+//!
+//! The workspace's `wsclient-leptos` and `wsclient-yew` crates give a component
+//! `use_websocket(url)`: connected on mount, reconnecting, its
+//! [`State`](reconnect::State) and messages as the framework's reactive values, a send that
+//! never waits, and a graceful close bounded by [`Config::close_timeout`] on unmount. They
+//! are built on the `ui` feature ([`ui::Options`], for other frameworks). The `json`
+//! feature reads and writes messages as JSON: `Message::json(&value)` and
+//! `message.json::<T>()` ([`DecodeJson`]), with a [`JsonError`] that names the field.
+//!
 //! # Liveness
 //!
 //! [`Config::keepalive`] sends a ping every interval and declares the connection dead when

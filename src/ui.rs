@@ -64,10 +64,14 @@ pub struct Options<T = Message> {
     config: Config,
     reconnect: Option<Reconnect>,
     decode: fn(&Message) -> Result<T, JsonError>,
-    on_message: Option<Rc<dyn Fn(&T)>>,
-    on_state: Option<Rc<dyn Fn(&State)>>,
-    on_decode_error: Option<Rc<dyn Fn(&JsonError, &Message)>>,
+    on_message: Option<OnMessage<T>>,
+    on_state: Option<OnState>,
+    on_decode_error: Option<OnDecodeError>,
 }
+
+type OnMessage<T> = Rc<dyn Fn(&T)>;
+type OnState = Rc<dyn Fn(&State)>;
+type OnDecodeError = Rc<dyn Fn(&JsonError, &Message)>;
 
 impl Default for Options<Message> {
     /// Messages as they come, [`Config::default()`], [`Reconnect::default()`].

@@ -59,18 +59,25 @@ pub async fn wait_for_text(
     );
 }
 
-/// Waits until `count` returns 0 for each of the named counters; panics with the counts
-/// left after a generous bound.
-pub async fn wait_until_none_alive(counters: &[(&str, fn() -> usize)]) {
+/// Waits until no socket has handlers, no connection state and no hook client is left;
+/// panics with what is left after a generous bound.
+pub async fn wait_until_nothing_alive() {
+    let alive = || {
+        (
+            wsclient::web::live_sockets(),
+            wsclient::web::live_connections(),
+            wsclient::ui::live_clients(),
+        )
+    };
     for _ in 0..GENEROUS.as_millis() / 10 {
-        if counters.iter().all(|(_, count)| count() == 0) {
+        if alive() == (0, 0, 0) {
             return;
         }
         sleep(Duration::from_millis(10)).await;
     }
-    let left: Vec<String> = counters
-        .iter()
-        .map(|(name, count)| format!("{name}: {}", count()))
-        .collect();
-    panic!("still alive after {GENEROUS:?}: {}", left.join(", "));
+    let (sockets, connections, clients) = alive();
+    panic!(
+        "still alive after {GENEROUS:?}: {sockets} sockets with handlers, {connections} \
+         connection states, {clients} hook clients"
+    );
 }

@@ -19,7 +19,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use hooks::{container, text_of, wait_for_text, wait_until_none_alive};
+use hooks::{container, text_of, wait_for_text, wait_until_nothing_alive};
 use leptos::mount::mount_to;
 use leptos::prelude::*;
 use support::{GENEROUS, Peer, Until, unique_id};
@@ -154,12 +154,7 @@ async fn two_hundred_mounts_and_unmounts_leave_nothing_alive() {
         drop(mounted);
         root.remove();
     }
-    wait_until_none_alive(&[
-        ("sockets with handlers", wsclient::web::live_sockets),
-        ("connection states", wsclient::web::live_connections),
-        ("hook clients", wsclient::ui::live_clients),
-    ])
-    .await;
+    wait_until_nothing_alive().await;
     // Every connection that opened was closed with a clean handshake.
     for id in ids.iter().step_by(2) {
         let report = peer.wait(id, Until::TcpClosed, GENEROUS).await;

@@ -156,9 +156,10 @@ impl<T: 'static> UseWebSocketHandle<T> {
 /// }
 ///
 /// # #[component] fn Chat() -> Html {
+/// let seen = use_mut_ref(Vec::new);
 /// let options = UseWebSocketOptions::json::<Line>()
 ///     .reconnect(Reconnect::default().max_attempts(Some(10)))
-///     .on_message(|line: &Line| tracing::info!("{}: {}", line.user, line.text));
+///     .on_message(move |line: &Line| seen.borrow_mut().push(line.text.clone()));
 /// let ws = use_websocket_with("wss://example.com/chat", options);
 /// // ws.message(): Option<&Line>
 /// # html! {}

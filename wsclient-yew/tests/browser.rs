@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use hooks::{container, wait_for_text, wait_until_none_alive};
+use hooks::{container, wait_for_text, wait_until_nothing_alive};
 use support::{GENEROUS, Peer, Until, sleep, unique_id};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::HtmlElement;
@@ -181,12 +181,7 @@ async fn two_hundred_mounts_and_unmounts_leave_nothing_alive() {
         app.destroy();
         root.remove();
     }
-    wait_until_none_alive(&[
-        ("sockets with handlers", wsclient::web::live_sockets),
-        ("connection states", wsclient::web::live_connections),
-        ("hook clients", wsclient::ui::live_clients),
-    ])
-    .await;
+    wait_until_nothing_alive().await;
     // Every connection that opened was closed with a clean handshake.
     for id in ids.iter().step_by(2) {
         let report = peer.wait(id, Until::TcpClosed, GENEROUS).await;
