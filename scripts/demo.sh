@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The browser demo: builds www/ (Rust -> wasm32 -> wasm-bindgen) and serves the page and
-# the test server's WebSocket fault modes from one local process on 127.0.0.1.
+# the test server's WebSocket fault modes from one local process on 127.0.0.1. Next to it,
+# at /leptos/ and /yew/, a small chat on each of the hooks (examples/chat.rs of
+# wsclient-leptos and wsclient-yew), built the same way.
 #
 #   bash scripts/demo.sh              serve on ${PORT:-8080} (PORT=0: any free port) until Ctrl-C
-#   bash scripts/demo.sh --check      instead run the end-to-end check (www/e2e) in headless
-#                                     Chromium on a free port, then exit (also DEMO_CHECK=1)
+#   bash scripts/demo.sh --check      instead run the end-to-end checks (www/e2e: the demo,
+#                                     then the two chats) in headless Chromium on a free
+#                                     port, then exit (also DEMO_CHECK=1)
 #
 # Set-up on a fresh machine is done by scripts/setup.sh (wasm32 target, Chromium,
 # wasm-bindgen-cli of the version in Cargo.lock); --check also runs `npm ci` in www/e2e
@@ -12,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,11s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; }
 say() { printf '==> %s\n' "$*"; }
 
 check=0
@@ -34,6 +37,14 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
 target_dir=${target_dir:-target}
 wasm-bindgen --target web --no-typescript --out-dir www/pkg \
     "$target_dir/wasm32-unknown-unknown/release/wsclient_demo.wasm"
+
+# The hooks' chats both build to examples/chat.wasm: each is bound before the next build.
+for hooks in leptos yew; do
+    say "building the $hooks chat for wasm32 (release)"
+    cargo build -q --release -p "wsclient-$hooks" --example chat --target wasm32-unknown-unknown
+    wasm-bindgen --target web --no-typescript --out-dir "www/$hooks/pkg" \
+        "$target_dir/wasm32-unknown-unknown/release/examples/chat.wasm"
+done
 
 say "building the server"
 cargo build -q -p wsclient-testserver
@@ -79,12 +90,17 @@ if [ "$check" = 1 ]; then
     start_server 0
     say "end-to-end check of http://127.0.0.1:$port/ in headless Chromium"
     status=0
-    DEMO_URL="http://127.0.0.1:$port/" DEMO_SCREENSHOT="$target_dir/demo.png" \
-        node --test www/e2e/demo.test.mjs || status=$?
-    [ "$status" = 0 ] && say "screenshot: $target_dir/demo.png"
+    export DEMO_URL="http://127.0.0.1:$port/" DEMO_SCREENSHOT="$target_dir/demo.png"
+    node --test www/e2e/demo.test.mjs || status=$?
+    say "end-to-end check of the chats at /leptos/ and /yew/"
+    node --test www/e2e/hooks.test.mjs || status=$?
+    if [ "$status" = 0 ]; then
+        say "screenshots: $target_dir/demo.png, demo-phone.png, hooks-leptos.png," \
+            "hooks-leptos-phone.png, hooks-yew.png, hooks-yew-phone.png"
+    fi
     exit "$status"
 fi
 
 start_server "${PORT:-8080}"
-say "the demo is at http://127.0.0.1:$port/  (Ctrl-C stops it)"
+say "the demo is at http://127.0.0.1:$port/, its chats at /leptos/ and /yew/  (Ctrl-C stops it)"
 wait "$server_pid"

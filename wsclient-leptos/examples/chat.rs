@@ -18,14 +18,9 @@ mod app {
     /// The server on this page's own host: its `/echo`, or the `path` query parameter.
     fn url() -> Option<String> {
         let location = web_sys::window()?.location();
-        let scheme = if location.protocol().ok()? == "https:" {
-            "wss"
-        } else {
-            "ws"
-        };
         let search = web_sys::UrlSearchParams::new_with_str(&location.search().ok()?).ok()?;
         let path = search.get("path").unwrap_or_else(|| "/echo".into());
-        Some(format!("{scheme}://{}{path}", location.host().ok()?))
+        Some(format!("ws://{}{path}", location.host().ok()?))
     }
 
     /// The status line's colour.
@@ -76,12 +71,15 @@ mod app {
                     <span id="state" data-state=move || ws.state.with(kind)>
                         {move || ws.state.get().to_string()}
                     </span>
-                    <button id="retry" type="button" class="quiet" on:click=move |_| ws.reconnect_now()>
-                        "Retry now"
-                    </button>
-                    <button id="shutdown" type="button" class="quiet" on:click=shutdown>
-                        "Shutdown"
-                    </button>
+                    <span class="actions">
+                        <button id="retry" type="button" class="quiet"
+                            on:click=move |_| ws.reconnect_now()>
+                            "Retry now"
+                        </button>
+                        <button id="shutdown" type="button" class="quiet" on:click=shutdown>
+                            "Shutdown"
+                        </button>
+                    </span>
                 </div>
                 <ol id="log" aria-live="polite">
                     {move || {

@@ -19,14 +19,9 @@ mod app {
     /// The server on this page's own host: its `/echo`, or the `path` query parameter.
     fn url() -> Option<String> {
         let location = web_sys::window()?.location();
-        let scheme = if location.protocol().ok()? == "https:" {
-            "wss"
-        } else {
-            "ws"
-        };
         let search = web_sys::UrlSearchParams::new_with_str(&location.search().ok()?).ok()?;
         let path = search.get("path").unwrap_or_else(|| "/echo".into());
-        Some(format!("{scheme}://{}{path}", location.host().ok()?))
+        Some(format!("ws://{}{path}", location.host().ok()?))
     }
 
     /// The status line's colour.
@@ -92,20 +87,26 @@ mod app {
                 });
             })
         };
-        let retry = {
-            let ws = ws.clone();
-            Callback::from(move |_| ws.reconnect_now())
-        };
+        let retry = ws.clone();
 
         html! {
             <section class="card chat" aria-label="Chat">
                 <div class="row status-row">
                     <span id="state" data-state={kind(ws.state())}>{ ws.state().to_string() }</span>
-                    <button id="retry" type="button" class="quiet" onclick={retry}>{ "Retry now" }</button>
-                    <button id="shutdown" type="button" class="quiet" onclick={shutdown}>{ "Shutdown" }</button>
+                    <span class="actions">
+                        <button id="retry" type="button" class="quiet"
+                            onclick={move |_: MouseEvent| retry.reconnect_now()}>
+                            { "Retry now" }
+                        </button>
+                        <button id="shutdown" type="button" class="quiet" onclick={shutdown}>
+                            { "Shutdown" }
+                        </button>
+                    </span>
                 </div>
                 <ol id="log" aria-live="polite">
-                    { for log.0.iter().map(|(class, text)| html! { <li class={*class}>{ text }</li> }) }
+                    for (class, text) in &log.0 {
+                        <li class={*class}>{ text }</li>
+                    }
                 </ol>
                 <form class="row" onsubmit={send}>
                     <input id="text" ref={input} type="text" placeholder="say something"
@@ -120,10 +121,7 @@ mod app {
     #[component]
     fn App() -> Html {
         let mounted = use_state(|| true);
-        let toggle = {
-            let mounted = mounted.clone();
-            Callback::from(move |_| mounted.set(!*mounted))
-        };
+        let toggle = mounted.clone();
         // Rendered: tell the check that the page is ready.
         use_effect_with((), |()| {
             if let Some(body) = web_sys::window().and_then(|w| w.document()?.body()) {
@@ -141,7 +139,8 @@ mod app {
                     </p>
                 </header>
                 <div class="row">
-                    <button id="toggle" type="button" onclick={toggle}>
+                    <button id="toggle" type="button"
+                        onclick={move |_: MouseEvent| toggle.set(!*toggle)}>
                         { if *mounted { "Unmount" } else { "Mount" } }
                     </button>
                 </div>
