@@ -19,20 +19,22 @@
 //!     |state| web_sys::console::log_1(&state.to_string().into()),
 //!     |message| web_sys::console::log_1(&format!("{message:?}").into()),
 //! );
-//! let _ = running.send(wsclient::Message::text("hi"));
+//! let _ = running.control().send(wsclient::Message::text("hi"));
 //! drop(running); // unmount: a graceful close in the background
 //! # }
 //! ```
 
 use std::cell::Cell;
 use std::fmt;
+use std::future::Future;
 use std::rc::Rc;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
 use crate::json::{DecodeJson, JsonError};
 use crate::reconnect::{Reconnect, ReconnectingSender, State};
-use crate::{Config, Error, Message};
+use crate::{Config, Error, Message, Shutdown};
 
 /// How a [`Running`] client connects, reconnects and reads its messages, and who hears
 /// about them. `T` is what a message is read as: [`Message`] by default, any `Deserialize`
@@ -142,7 +144,7 @@ impl<T> Options<T> {
 
     /// The close timeout of these settings: how long a dropped [`Running`] client waits
     /// for the server's answer.
-    pub fn close_timeout(&self) -> std::time::Duration {
+    pub fn close_timeout(&self) -> Duration {
         self.config.close_timeout
     }
 }
@@ -250,25 +252,59 @@ pub struct Running {
     /// `None` when the client could not start.
     sender: Option<ReconnectingSender>,
     mounted: Rc<Cell<bool>>,
-    close_timeout: std::time::Duration,
+    close_timeout: Duration,
 }
 
 impl Running {
-    /// The client's sender (`None` when it could not start: the state says why).
-    pub fn sender(&self) -> Option<&ReconnectingSender> {
-        self.sender.as_ref()
+    /// What sends and stops this client, for the component's handle.
+    pub fn control(&self) -> Control {
+        Control(self.sender.clone())
     }
+}
 
+/// What a component's handle sends and stops a [`Running`] client through: cheap to clone,
+/// and empty until the client started (before the component mounted, on the server) or
+/// when it could not start.
+#[derive(Debug, Clone, Default)]
+pub struct Control(Option<ReconnectingSender>);
+
+impl Control {
     /// Sends without waiting; see [`ReconnectingSender::try_send`].
     ///
     /// # Errors
     /// [`Error::SendQueueFull`] when the queue is full; [`Error::Closed`] once the client
-    /// stopped, or when it could not start.
+    /// stopped, and while there is none.
     pub fn send(&self, message: Message) -> Result<(), Error> {
-        match &self.sender {
+        match &self.0 {
             Some(sender) => sender.try_send(message),
             None => Err(Error::Closed),
         }
+    }
+
+    /// Stops reconnecting and closes with code 1000, waiting at most `timeout` for the
+    /// server's answer; [`Abnormal::NotConnected`](crate::Abnormal::NotConnected) at once
+    /// while there is no client.
+    pub fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> + use<> {
+        let sender = self.0.clone();
+        async move {
+            match sender {
+                Some(sender) => sender.shutdown(timeout).await,
+                None => Shutdown::Abnormal(crate::Abnormal::NotConnected),
+            }
+        }
+    }
+
+    /// Cuts the wait before the next attempt short (a "retry now" button).
+    pub fn reconnect_now(&self) {
+        if let Some(sender) = &self.0 {
+            sender.reconnect_now();
+        }
+    }
+
+    /// The client's sender, while there is a client: to send and wait for room, or to
+    /// close with a code of one's own.
+    pub fn sender(&self) -> Option<&ReconnectingSender> {
+        self.0.as_ref()
     }
 }
 

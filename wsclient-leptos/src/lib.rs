@@ -50,8 +50,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use wsclient::Abnormal;
 use wsclient::reconnect::ReconnectingSender;
+use wsclient::ui::Control;
 
 pub use wsclient::reconnect::{Reconnect, State};
 pub use wsclient::{self, Config, Error, JsonError, Message, Shutdown};
@@ -63,7 +63,7 @@ pub struct UseWebSocket<T: Send + Sync + 'static = Message> {
     pub state: Signal<State>,
     /// The last message received (decoded, with [`UseWebSocketOptions::json`]).
     pub message: Signal<Option<T>>,
-    sender: StoredValue<Option<ReconnectingSender>, LocalStorage>,
+    control: StoredValue<Control, LocalStorage>,
 }
 
 impl<T: Send + Sync + 'static> Clone for UseWebSocket<T> {
@@ -88,38 +88,31 @@ impl<T: Send + Sync + 'static> UseWebSocket<T> {
     ///
     /// # Errors
     /// [`Error::SendQueueFull`] when the queue is full; [`Error::Closed`] once the client
-    /// has stopped, and before it started (on the server, or before the component mounted).
+    /// has stopped, and before the component mounted (or on the server).
     pub fn send(&self, message: Message) -> Result<(), Error> {
-        match self.sender() {
-            Some(sender) => sender.try_send(message),
-            None => Err(Error::Closed),
-        }
+        self.control().send(message)
     }
 
     /// Stops reconnecting and closes with code 1000, waiting at most `timeout` for the
-    /// server's answer; the state then shows the outcome. Spawn it from an event handler:
+    /// server's answer; the state then shows the outcome. From an event handler:
     /// `spawn_local(async move { ws.shutdown(timeout).await; })`.
     pub fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> + 'static {
-        let sender = self.sender();
-        async move {
-            match sender {
-                Some(sender) => sender.shutdown(timeout).await,
-                None => Shutdown::Abnormal(Abnormal::NotConnected),
-            }
-        }
+        self.control().shutdown(timeout)
     }
 
     /// Cuts the wait before the next attempt short (a "retry now" button).
     pub fn reconnect_now(&self) {
-        if let Some(sender) = self.sender() {
-            sender.reconnect_now();
-        }
+        self.control().reconnect_now();
     }
 
     /// The client's sender, once the component has mounted: to send and wait for room
     /// (`send(..).await`), or to close with a code of your own.
     pub fn sender(&self) -> Option<ReconnectingSender> {
-        self.sender.try_get_value().flatten()
+        self.control().sender().cloned()
+    }
+
+    fn control(&self) -> Control {
+        self.control.try_get_value().unwrap_or_default()
     }
 }
 
@@ -160,7 +153,7 @@ pub fn use_websocket_with<T: Send + Sync + 'static>(
 ) -> UseWebSocket<T> {
     let state = RwSignal::new(State::default());
     let message = RwSignal::new(None);
-    let sender = StoredValue::new_local(None);
+    let control = StoredValue::new_local(Control::default());
     let url = url.to_owned();
     let mut options = Some(options);
     // Effects run in the browser only, once the component is mounted: never on the server.
@@ -179,7 +172,7 @@ pub fn use_websocket_with<T: Send + Sync + 'static>(
                     message.try_set(Some(received));
                 },
             );
-            sender.set_value(running.sender().cloned());
+            control.set_value(running.control());
             // Unmount: the client closes in the background, bounded by the close timeout.
             let running = send_wrapper::SendWrapper::new(running);
             on_cleanup(move || drop(running));
@@ -190,6 +183,6 @@ pub fn use_websocket_with<T: Send + Sync + 'static>(
     UseWebSocket {
         state: state.into(),
         message: message.into(),
-        sender,
+        control,
     }
 }

@@ -56,8 +56,8 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
-use wsclient::Abnormal;
 use wsclient::reconnect::ReconnectingSender;
+use wsclient::ui::Control;
 use yew::prelude::*;
 
 pub use wsclient::reconnect::{Reconnect, State};
@@ -68,7 +68,7 @@ pub use wsclient::{self, Config, Error, JsonError, Message, Shutdown};
 pub struct UseWebSocketHandle<T: 'static = Message> {
     state: UseStateHandle<State>,
     message: UseStateHandle<Option<T>>,
-    sender: Rc<RefCell<Option<ReconnectingSender>>>,
+    control: Rc<RefCell<Control>>,
 }
 
 impl<T: 'static> Clone for UseWebSocketHandle<T> {
@@ -76,7 +76,7 @@ impl<T: 'static> Clone for UseWebSocketHandle<T> {
         Self {
             state: self.state.clone(),
             message: self.message.clone(),
-            sender: Rc::clone(&self.sender),
+            control: Rc::clone(&self.control),
         }
     }
 }
@@ -105,38 +105,31 @@ impl<T: 'static> UseWebSocketHandle<T> {
     ///
     /// # Errors
     /// [`Error::SendQueueFull`] when the queue is full; [`Error::Closed`] once the client
-    /// has stopped, and before the component mounted.
+    /// has stopped, and before the component mounted (or on the server).
     pub fn send(&self, message: Message) -> Result<(), Error> {
-        match self.sender() {
-            Some(sender) => sender.try_send(message),
-            None => Err(Error::Closed),
-        }
+        self.control().send(message)
     }
 
     /// Stops reconnecting and closes with code 1000, waiting at most `timeout` for the
-    /// server's answer; the state then shows the outcome. From a callback:
+    /// server's answer; the state then shows the outcome. From an event handler:
     /// `spawn_local(async move { ws.shutdown(timeout).await; })`.
     pub fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> + 'static {
-        let sender = self.sender();
-        async move {
-            match sender {
-                Some(sender) => sender.shutdown(timeout).await,
-                None => Shutdown::Abnormal(Abnormal::NotConnected),
-            }
-        }
+        self.control().shutdown(timeout)
     }
 
     /// Cuts the wait before the next attempt short (a "retry now" button).
     pub fn reconnect_now(&self) {
-        if let Some(sender) = self.sender() {
-            sender.reconnect_now();
-        }
+        self.control().reconnect_now();
     }
 
     /// The client's sender, once the component has mounted: to send and wait for room
     /// (`send(..).await`), or to close with a code of your own.
     pub fn sender(&self) -> Option<ReconnectingSender> {
-        self.sender.borrow().clone()
+        self.control().sender().cloned()
+    }
+
+    fn control(&self) -> Control {
+        self.control.borrow().clone()
     }
 }
 
@@ -183,12 +176,12 @@ pub fn use_websocket_with<T: 'static>(
 ) -> UseWebSocketHandle<T> {
     let state = use_state(State::default);
     let message = use_state(|| None);
-    let sender = use_mut_ref(|| None);
+    let control = use_mut_ref(Control::default);
     {
         let url = url.to_owned();
         let set_state = state.setter();
         let set_message = message.setter();
-        let sender = Rc::clone(&sender);
+        let control = Rc::clone(&control);
         // Effects run in the browser only, once the component is mounted.
         use_effect_with((), move |()| {
             #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -198,13 +191,13 @@ pub fn use_websocket_with<T: 'static>(
                     move |new| set_state.set(new),
                     move |received| set_message.set(Some(received)),
                 );
-                *sender.borrow_mut() = running.sender().cloned();
+                *control.borrow_mut() = running.control();
                 // Unmount: the client closes in the background, bounded by the close timeout.
                 move || drop(running)
             }
             #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
             {
-                let _ = (options, url, set_state, set_message, sender);
+                let _ = (options, url, set_state, set_message, control);
                 || ()
             }
         });
@@ -212,6 +205,6 @@ pub fn use_websocket_with<T: 'static>(
     UseWebSocketHandle {
         state,
         message,
-        sender,
+        control,
     }
 }
