@@ -8,6 +8,7 @@
 #   2. size      the wasm of a minimal client (connect, send, receive, close) on wsclient,
 #                gloo-net and web-sys alone: size-optimised release, wasm-bindgen --target
 #                web, raw and gzip -9, and after wasm-opt -Oz when binaryen is available;
+#                and what the Leptos and Yew hooks add to a minimal app (gzip -9);
 #   3. autobahn  the Autobahn client cases (kosoku, 12.* and 13.* excluded) driven from
 #                headless Chromium by wsclient (agent wsclient-web) and by the raw
 #                WebSocket (agent chromium-raw).
@@ -155,6 +156,29 @@ if wants size; then
     cat "$size_table"
     echo
     cat "$OUT/size-breakdown.txt"
+
+    # What each framework hook adds to a minimal CSR app (a paragraph and a button mounted to
+    # the body): min-leptos against min-leptos-hook (the text is use_websocket's state, the
+    # button sends), the same for Yew. The same build and wasm-bindgen steps; gzip -9 of the
+    # final _bg.wasm. The difference includes wsclient itself.
+    say "size: the Leptos and Yew hooks (baseline app against the same app with use_websocket)"
+    hook_table=$OUT/hook-sizes.md
+    {
+        echo "| framework | baseline app, .wasm gzip -9 | with use_websocket, .wasm gzip -9 | added by the hook (wsclient included) |"
+        echo "|---|---:|---:|---:|"
+    } >"$hook_table"
+    for fw in leptos yew; do
+        for app in "min-$fw" "min-$fw-hook"; do
+            (cd "$BENCH" && cargo build --quiet --profile size --target wasm32-unknown-unknown -p "$app")
+            wasm-bindgen --target web --remove-name-section --remove-producers-section \
+                --out-dir "$pkg_dir/$app" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/size/${app//-/_}.wasm"
+        done
+        base=$(gz_of "$pkg_dir/min-$fw/min_${fw}_bg.wasm")
+        hook=$(gz_of "$pkg_dir/min-$fw-hook/min_${fw}_hook_bg.wasm")
+        case $fw in leptos) name="Leptos 0.8 (wsclient-leptos)" ;; yew) name="Yew 0.23 (wsclient-yew)" ;; esac
+        echo "| $name | $base B ($(kib "$base") KiB) | $hook B ($(kib "$hook") KiB) | +$((hook - base)) B ($(kib $((hook - base))) KiB) |" >>"$hook_table"
+    done
+    cat "$hook_table"
     echo "(size: $((SECONDS - t0)) s)"
 fi
 
@@ -326,6 +350,10 @@ total=$((SECONDS - started_all))
         echo "## Minimal client size (opt-level z, LTO, 1 codegen unit, panic abort; wasm-bindgen --target web)"
         echo
         cat "$size_table"
+        echo
+        echo "## What the Leptos and Yew hooks add to a minimal app (same profile and steps)"
+        echo
+        cat "$hook_table"
     fi
     if wants autobahn; then
         echo
