@@ -3,7 +3,7 @@
 //! framework to build its own.
 //!
 //! [`Options`] says how to connect, how to reconnect and how to read messages (as they
-//! come, or as JSON into a type); [`Options::start`] spawns the client, hands its
+//! come, or as JSON into a type); `Options::start` spawns the client, hands its
 //! [`State`] and messages to two setters (the framework's reactive values) and the
 //! callbacks, and returns a [`Running`] whose drop is the component's unmount: the setters
 //! and callbacks are not called again, and the client closes with code 1000, bounded by
@@ -151,7 +151,7 @@ impl<T> Options<T> {
 
 #[cfg(web)]
 impl<T: 'static> Options<T> {
-    /// Starts a [`Reconnecting`] client to `url` in the background: `set_state` is called
+    /// Starts a [`Reconnecting`](crate::reconnect::Reconnecting) client to `url` in the background: `set_state` is called
     /// with each [`State`] and `set_message` with each message read as `T` (after the
     /// callbacks of these options), until the returned [`Running`] is dropped. An invalid
     /// URL or setting is a closed state with the error, at once.
@@ -244,7 +244,7 @@ impl<T> fmt::Debug for Options<T> {
     }
 }
 
-/// A client started by [`Options::start`]. Dropping it is the component's unmount: the
+/// A client started by `Options::start`. Dropping it is the component's unmount: the
 /// setters and callbacks are not called again, and the client stops reconnecting and
 /// closes with code 1000 in the background, waiting at most the close timeout for the
 /// server; its task ends then, and nothing of it stays behind.
@@ -335,7 +335,7 @@ thread_local! {
     static LIVE: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Counts the clients started by [`Options::start`] whose task still runs.
+/// Counts the clients started by `Options::start` whose task still runs.
 struct Live;
 
 impl Live {
@@ -352,7 +352,7 @@ impl Drop for Live {
     }
 }
 
-/// Diagnostics hook for leak tests: how many clients started by [`Options::start`] on this
+/// Diagnostics hook for leak tests: how many clients started by `Options::start` on this
 /// thread still run (until their connection has closed after the drop of their
 /// [`Running`]). Not part of the API: it may change or go away in any release.
 #[doc(hidden)]
