@@ -12,6 +12,9 @@ use crate::{Abnormal, Error, Shutdown};
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum State {
+    /// No client runs yet: a user interface's client in manual mode before it is opened
+    /// (`ui::Options::manual`, with the `ui` feature).
+    Idle,
     /// An attempt is under way.
     Connecting {
         /// The attempt's number (from 1 since the last stable connection).
@@ -55,10 +58,11 @@ impl Default for State {
 }
 
 impl fmt::Display for State {
-    /// A status line: `connecting (attempt 1)`, `open`, `retrying in 1.2 s (attempt 2)`,
+    /// A status line: `not connected`, `connecting (attempt 1)`, `open`, `retrying in 1.2 s (attempt 2)`,
     /// `closed: closed cleanly by the peer with 1000`, `failed: ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Idle => f.write_str("not connected"),
             Self::Connecting { attempt } => write!(f, "connecting (attempt {attempt})"),
             Self::Open { protocol: None } => f.write_str("open"),
             Self::Open {

@@ -26,7 +26,7 @@ mod app {
     /// The status line's colour.
     fn kind(state: &State) -> &'static str {
         match state {
-            State::Connecting { .. } => "connecting",
+            State::Idle | State::Connecting { .. } => "connecting",
             State::Open { .. } => "open",
             State::Retrying { .. } => "retrying",
             State::Closed(Ok(_)) => "closed",
@@ -72,6 +72,9 @@ mod app {
                         {move || ws.state.get().to_string()}
                     </span>
                     <span class="actions">
+                        <button id="open" type="button" class="quiet" on:click=move |_| ws.open()>
+                            "Open"
+                        </button>
                         <button id="retry" type="button" class="quiet"
                             on:click=move |_| ws.reconnect_now()>
                             "Retry now"

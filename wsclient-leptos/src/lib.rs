@@ -35,6 +35,9 @@
 //! - **Send.** [`UseWebSocket::send`] never waits (for event handlers): a bounded queue
 //!   holds what is sent while disconnected ([`Reconnect::queue`]); a full queue is an
 //!   error, never an unbounded buffer.
+//! - **Open.** [`UseWebSocketOptions::manual`](wsclient::ui::Options::manual) waits for
+//!   [`UseWebSocket::open`] (a "Connect" button; the state shows "not connected" until
+//!   then), and `open` starts a new client after a `shutdown` or once the policy gave up.
 //! - **Unmount.** The client stops reconnecting and performs the closing handshake (code
 //!   1000), bounded by [`Config::close_timeout`]; its task ends with the connection, and
 //!   no closure, timer or state stays behind.
@@ -51,7 +54,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use wsclient::reconnect::ReconnectingSender;
-use wsclient::ui::Control;
+use wsclient::ui::{Binding, Control};
 
 pub use wsclient::reconnect::{Reconnect, State};
 pub use wsclient::{self, Config, Error, JsonError, Message, Shutdown};
@@ -63,7 +66,7 @@ pub struct UseWebSocket<T: Send + Sync + 'static = Message> {
     pub state: Signal<State>,
     /// The last message received (decoded, with [`UseWebSocketOptions::json`]).
     pub message: Signal<Option<T>>,
-    control: StoredValue<Control, LocalStorage>,
+    binding: StoredValue<Binding<T>, LocalStorage>,
 }
 
 impl<T: Send + Sync + 'static> Clone for UseWebSocket<T> {
@@ -111,8 +114,18 @@ impl<T: Send + Sync + 'static> UseWebSocket<T> {
         self.control().sender().cloned()
     }
 
+    /// Starts the client unless one runs: in [`manual`](wsclient::ui::Options::manual)
+    /// mode (a "Connect" button), or again after `shutdown` or once the policy gave up.
+    /// Nothing on the server, or after the component unmounted.
+    pub fn open(&self) {
+        // After unmount the stored binding is gone: nothing to open.
+        let _ = self.binding.try_with_value(Binding::open);
+    }
+
     fn control(&self) -> Control {
-        self.control.try_get_value().unwrap_or_default()
+        self.binding
+            .try_with_value(Binding::control)
+            .unwrap_or_default()
     }
 }
 
@@ -151,38 +164,34 @@ pub fn use_websocket_with<T: Send + Sync + 'static>(
     url: &str,
     options: UseWebSocketOptions<T>,
 ) -> UseWebSocket<T> {
-    let state = RwSignal::new(State::default());
+    let state = RwSignal::new(options.initial_state());
     let message = RwSignal::new(None);
-    let control = StoredValue::new_local(Control::default());
-    let url = url.to_owned();
-    let mut options = Some(options);
+    let manual = options.is_manual();
+    let binding = options.bind(
+        url,
+        move |new| {
+            state.try_set(new);
+        },
+        move |received| {
+            message.try_set(Some(received));
+        },
+    );
+    let stored = StoredValue::new_local(binding.clone());
     // Effects run in the browser only, once the component is mounted: never on the server.
-    Effect::new(move |_| {
-        let Some(options) = options.take() else {
+    Effect::new(move |previous: Option<()>| {
+        if previous.is_some() {
             return;
-        };
-        #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-        {
-            let running = options.start(
-                &url,
-                move |new| {
-                    state.try_set(new);
-                },
-                move |received| {
-                    message.try_set(Some(received));
-                },
-            );
-            control.set_value(running.control());
-            // Unmount: the client closes in the background, bounded by the close timeout.
-            let running = send_wrapper::SendWrapper::new(running);
-            on_cleanup(move || drop(running));
         }
-        #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-        let _ = (options, &url);
+        if !manual {
+            binding.open();
+        }
+        // Unmount: the client closes in the background, bounded by the close timeout.
+        let binding = send_wrapper::SendWrapper::new(binding.clone());
+        on_cleanup(move || binding.unmount());
     });
     UseWebSocket {
         state: state.into(),
         message: message.into(),
-        control,
+        binding: stored,
     }
 }

@@ -27,7 +27,7 @@ mod app {
     /// The status line's colour.
     fn kind(state: &State) -> &'static str {
         match state {
-            State::Connecting { .. } => "connecting",
+            State::Idle | State::Connecting { .. } => "connecting",
             State::Open { .. } => "open",
             State::Retrying { .. } => "retrying",
             State::Closed(Ok(_)) => "closed",
@@ -88,12 +88,17 @@ mod app {
             })
         };
         let retry = ws.clone();
+        let reopen = ws.clone();
 
         html! {
             <section class="card chat" aria-label="Chat">
                 <div class="row status-row">
                     <span id="state" data-state={kind(ws.state())}>{ ws.state().to_string() }</span>
                     <span class="actions">
+                        <button id="open" type="button" class="quiet"
+                            onclick={move |_: MouseEvent| reopen.open()}>
+                            { "Open" }
+                        </button>
                         <button id="retry" type="button" class="quiet"
                             onclick={move |_: MouseEvent| retry.reconnect_now()}>
                             { "Retry now" }

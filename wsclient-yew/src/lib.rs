@@ -40,6 +40,9 @@
 //! - **Send.** [`UseWebSocketHandle::send`] never waits (for callbacks): a bounded queue
 //!   holds what is sent while disconnected ([`Reconnect::queue`]); a full queue is an
 //!   error, never an unbounded buffer.
+//! - **Open.** [`UseWebSocketOptions::manual`](wsclient::ui::Options::manual) waits for
+//!   [`UseWebSocketHandle::open`] (a "Connect" button; the state shows "not connected" until
+//!   then), and `open` starts a new client after a `shutdown` or once the policy gave up.
 //! - **Unmount.** The client stops reconnecting and performs the closing handshake (code
 //!   1000), bounded by [`Config::close_timeout`]; its task ends with the connection, and
 //!   no closure, timer or state stays behind.
@@ -50,14 +53,12 @@
 
 #![deny(unsafe_code)]
 
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
-use std::rc::Rc;
 use std::time::Duration;
 
 use wsclient::reconnect::ReconnectingSender;
-use wsclient::ui::Control;
+use wsclient::ui::{Binding, Control};
 use yew::prelude::*;
 
 pub use wsclient::reconnect::{Reconnect, State};
@@ -68,7 +69,7 @@ pub use wsclient::{self, Config, Error, JsonError, Message, Shutdown};
 pub struct UseWebSocketHandle<T: 'static = Message> {
     state: UseStateHandle<State>,
     message: UseStateHandle<Option<T>>,
-    control: Rc<RefCell<Control>>,
+    binding: Binding<T>,
 }
 
 impl<T: 'static> Clone for UseWebSocketHandle<T> {
@@ -76,7 +77,7 @@ impl<T: 'static> Clone for UseWebSocketHandle<T> {
         Self {
             state: self.state.clone(),
             message: self.message.clone(),
-            control: Rc::clone(&self.control),
+            binding: self.binding.clone(),
         }
     }
 }
@@ -128,8 +129,15 @@ impl<T: 'static> UseWebSocketHandle<T> {
         self.control().sender().cloned()
     }
 
+    /// Starts the client unless one runs: in [`manual`](wsclient::ui::Options::manual)
+    /// mode (a "Connect" button), or again after `shutdown` or once the policy gave up.
+    /// Nothing after the component unmounted.
+    pub fn open(&self) {
+        self.binding.open();
+    }
+
     fn control(&self) -> Control {
-        self.control.borrow().clone()
+        self.binding.control()
     }
 }
 
@@ -174,37 +182,36 @@ pub fn use_websocket_with<T: 'static>(
     url: &str,
     options: UseWebSocketOptions<T>,
 ) -> UseWebSocketHandle<T> {
-    let state = use_state(State::default);
+    let state = use_state(|| options.initial_state());
     let message = use_state(|| None);
-    let control = use_mut_ref(Control::default);
-    {
-        let url = url.to_owned();
+    let manual = options.is_manual();
+    let binding = {
         let set_state = state.setter();
         let set_message = message.setter();
-        let control = Rc::clone(&control);
+        let url = url.to_owned();
+        (*use_state(move || {
+            options.bind(
+                &url,
+                move |new| set_state.set(new),
+                move |received| set_message.set(Some(received)),
+            )
+        }))
+        .clone()
+    };
+    {
+        let binding = binding.clone();
         // Effects run in the browser only, once the component is mounted.
         use_effect_with((), move |()| {
-            #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-            {
-                let running = options.start(
-                    &url,
-                    move |new| set_state.set(new),
-                    move |received| set_message.set(Some(received)),
-                );
-                *control.borrow_mut() = running.control();
-                // Unmount: the client closes in the background, bounded by the close timeout.
-                move || drop(running)
+            if !manual {
+                binding.open();
             }
-            #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-            {
-                let _ = (options, url, set_state, set_message, control);
-                || ()
-            }
+            // Unmount: the client closes in the background, bounded by the close timeout.
+            move || binding.unmount()
         });
     }
     UseWebSocketHandle {
         state,
         message,
-        control,
+        binding,
     }
 }

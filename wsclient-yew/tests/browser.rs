@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use hooks::{container, wait_for_text, wait_until_nothing_alive};
+use hooks::{container, text_of, wait_for_text, wait_until_nothing_alive};
 use support::{GENEROUS, Peer, Until, sleep, unique_id};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::HtmlElement;
@@ -284,4 +284,46 @@ async fn typed_messages_are_read_as_json_and_a_bad_one_names_its_field() {
         "the message is handed over"
     );
     app.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn manual_mode_waits_for_open_and_open_starts_again_after_a_shutdown() {
+    let peer = Peer::start().await;
+    let id = unique_id("yew-manual");
+    let url = peer.url(&format!("/flaky?id={id}"));
+    let (root, ws, app) = mount(url, UseWebSocketOptions::default().manual()).await;
+    wait_for_text(&root, ".state", "the first render", |s| !s.is_empty()).await;
+    sleep(Duration::from_millis(300)).await;
+    assert_eq!(text_of(&root, ".state"), "not connected");
+    assert_eq!(
+        peer.flaky(&id).await.upgrades,
+        0,
+        "nothing connects before open"
+    );
+    assert!(matches!(
+        ws.send(Message::text("early")),
+        Err(wsclient::Error::Closed)
+    ));
+
+    ws.open();
+    wait_for_text(&root, ".state", "open", |s| s == "open").await;
+    ws.open(); // while one runs: nothing
+    assert!(ws.shutdown(GENEROUS).await.is_clean());
+    wait_for_text(&root, ".state", "closed", |s| s.starts_with("closed:")).await;
+    ws.open();
+    wait_for_text(&root, ".state", "open again", |s| s == "open").await;
+    assert_eq!(peer.flaky(&id).await.upgrades, 2);
+    app.destroy();
+    let report = peer
+        .wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS)
+        .await;
+    assert_eq!(
+        report.client_close,
+        Some((Some(1000), String::new())),
+        "{report:?}"
+    );
+    ws.open(); // after unmount: nothing
+    sleep(Duration::from_millis(200)).await;
+    assert_eq!(peer.flaky(&id).await.upgrades, 2);
+    root.remove();
 }

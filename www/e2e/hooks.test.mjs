@@ -133,6 +133,14 @@ for (const framework of ["leptos", "yew"]) {
       assert.match((await lines()).at(-1), /^not sent: /);
     });
 
+    it("Open connects again after the shutdown", async () => {
+      await page.click("#open");
+      await waitForState("open");
+      await page.fill("#text", "reopened");
+      await page.click("#send");
+      await page.waitForSelector('#log li:text-is("echo: reopened")');
+    });
+
     it("unmounting closes the connection with code 1000 (as the server saw it)", async () => {
       const id = `hooks-${framework}-${Date.now()}`;
       await open(`/echo?id=${id}`);

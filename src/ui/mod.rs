@@ -3,40 +3,46 @@
 //! framework to build its own.
 //!
 //! [`Options`] says how to connect, how to reconnect and how to read messages (as they
-//! come, or as JSON into a type); `Options::start` spawns the client, hands its
-//! [`State`] and messages to two setters (the framework's reactive values) and the
-//! callbacks, and returns a [`Running`] whose drop is the component's unmount: the setters
-//! and callbacks are not called again, and the client closes with code 1000, bounded by
-//! [`Config::close_timeout`], in the background.
+//! come, or as JSON into a type). [`Options::bind`] ties them to two setters (the
+//! framework's reactive values for the [`State`] and the last message) in a [`Binding`]:
+//! [`open`](Binding::open) starts the client (on mount, or later in
+//! [`manual`](Options::manual) mode, and again after it stopped),
+//! [`control`](Binding::control) sends and stops it, and [`unmount`](Binding::unmount)
+//! closes it with code 1000, bounded by [`Config::close_timeout`], in the background, after
+//! which nothing is called again.
 //!
 //! ```no_run
 //! use wsclient::ui::Options;
 //!
-//! # #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-//! # fn mount() {
-//! let running = Options::default().start(
+//! let binding = Options::default().bind(
 //!     "ws://127.0.0.1:9000/echo",
-//!     |state| web_sys::console::log_1(&state.to_string().into()),
-//!     |message| web_sys::console::log_1(&format!("{message:?}").into()),
+//!     |state| println!("{state}"),     // the framework's reactive value for the state
+//!     |message| println!("{message:?}"), // and for the last message
 //! );
-//! let _ = running.control().send(wsclient::Message::text("hi"));
-//! drop(running); // unmount: a graceful close in the background
-//! # }
+//! binding.open(); // on mount (in the browser; natively, as on a server, nothing happens)
+//! let _ = binding.control().send(wsclient::Message::text("hi"));
+//! binding.unmount(); // a graceful close in the background
 //! ```
 
-use std::cell::Cell;
 use std::fmt;
-use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
 use crate::json::{DecodeJson, JsonError};
-use crate::reconnect::{Reconnect, ReconnectingSender, State};
-use crate::{Config, Error, Message, Shutdown};
+use crate::reconnect::{Reconnect, State};
+use crate::{Config, Message};
 
-/// How a [`Running`] client connects, reconnects and reads its messages, and who hears
+mod binding;
+mod running;
+
+pub use binding::Binding;
+#[doc(hidden)]
+pub use running::live_clients;
+pub use running::{Control, Running};
+
+/// How a [`Binding`]'s client connects, reconnects and reads its messages, and who hears
 /// about them. `T` is what a message is read as: [`Message`] by default, any `Deserialize`
 /// type with [`json`](Self::json).
 ///
@@ -65,6 +71,7 @@ use crate::{Config, Error, Message, Shutdown};
 pub struct Options<T = Message> {
     config: Config,
     reconnect: Option<Reconnect>,
+    manual: bool,
     decode: fn(&Message) -> Result<T, JsonError>,
     on_message: Option<OnMessage<T>>,
     on_state: Option<OnState>,
@@ -96,6 +103,7 @@ impl<T> Options<T> {
         Self {
             config: Config::default(),
             reconnect: Some(Reconnect::default()),
+            manual: false,
             decode,
             on_message: None,
             on_state: None,
@@ -142,21 +150,70 @@ impl<T> Options<T> {
         self
     }
 
-    /// The close timeout of these settings: how long a dropped [`Running`] client waits
-    /// for the server's answer.
+    /// Connect only when [`Binding::open`] is called (a "Connect" button), not on mount.
+    pub fn manual(mut self) -> Self {
+        self.manual = true;
+        self
+    }
+
+    /// Whether the client waits for [`Binding::open`] ([`manual`](Self::manual)).
+    pub fn is_manual(&self) -> bool {
+        self.manual
+    }
+
+    /// The state to show before the first event: [`State::Idle`] in
+    /// [`manual`](Self::manual) mode, else `Connecting { attempt: 1 }`.
+    pub fn initial_state(&self) -> State {
+        if self.manual {
+            State::Idle
+        } else {
+            State::default()
+        }
+    }
+
+    /// The close timeout of these settings: how long a closing client waits for the
+    /// server's answer after an unmount.
     pub fn close_timeout(&self) -> Duration {
         self.config.close_timeout
+    }
+
+    /// Ties these options to a component's two setters; see [`Binding`]. Starts nothing.
+    pub fn bind(
+        self,
+        url: &str,
+        set_state: impl Fn(State) + 'static,
+        set_message: impl Fn(T) + 'static,
+    ) -> Binding<T>
+    where
+        T: 'static,
+    {
+        Binding::new(url, self, Rc::new(set_state), Rc::new(set_message))
+    }
+}
+
+impl<T> Clone for Options<T> {
+    fn clone(&self) -> Self {
+        Self {
+            config: self.config.clone(),
+            reconnect: self.reconnect.clone(),
+            manual: self.manual,
+            decode: self.decode,
+            on_message: self.on_message.clone(),
+            on_state: self.on_state.clone(),
+            on_decode_error: self.on_decode_error.clone(),
+        }
     }
 }
 
 #[cfg(web)]
 impl<T: 'static> Options<T> {
-    /// Starts a [`Reconnecting`](crate::reconnect::Reconnecting) client to `url` in the background: `set_state` is called
-    /// with each [`State`] and `set_message` with each message read as `T` (after the
-    /// callbacks of these options), until the returned [`Running`] is dropped. An invalid
-    /// URL or setting is a closed state with the error, at once.
+    /// Starts a [`Reconnecting`](crate::reconnect::Reconnecting) client to `url` in the
+    /// background: `set_state` is called with each [`State`] and `set_message` with each
+    /// message read as `T` (after the callbacks of these options), until the returned
+    /// [`Running`] is dropped. An invalid URL or setting is a closed state with the error,
+    /// at once. (What [`Binding::open`] does.)
     pub fn start(
-        self,
+        &self,
         url: &str,
         set_state: impl Fn(State) + 'static,
         set_message: impl Fn(T) + 'static,
@@ -173,9 +230,10 @@ impl<T: 'static> Options<T> {
             on_message,
             on_state,
             on_decode_error,
-        } = self;
+            manual: _,
+        } = self.clone();
         let close_timeout = config.close_timeout;
-        let mounted = Rc::new(Cell::new(true));
+        let mounted = Rc::new(std::cell::Cell::new(true));
         let show_state = {
             let mounted = Rc::clone(&mounted);
             move |state: &State| {
@@ -192,11 +250,7 @@ impl<T: 'static> Options<T> {
             Ok(client) => client,
             Err(error) => {
                 show_state(&State::Closed(Err(Arc::new(error))));
-                return Running {
-                    sender: None,
-                    mounted,
-                    close_timeout,
-                };
+                return Running::new(None, mounted, close_timeout);
             }
         };
         let show_message = {
@@ -222,16 +276,12 @@ impl<T: 'static> Options<T> {
             }
         };
         let sender = client.sender();
-        let live = Live::new();
+        let live = running::Live::new();
         wasm_bindgen_futures::spawn_local(async move {
             client.follow(show_state, show_message).await;
             drop(live);
         });
-        Running {
-            sender: Some(sender),
-            mounted,
-            close_timeout,
-        }
+        Running::new(Some(sender), mounted, close_timeout)
     }
 }
 
@@ -240,122 +290,7 @@ impl<T> fmt::Debug for Options<T> {
         f.debug_struct("Options")
             .field("config", &self.config)
             .field("reconnect", &self.reconnect)
+            .field("manual", &self.manual)
             .finish_non_exhaustive()
     }
-}
-
-/// A client started by `Options::start`. Dropping it is the component's unmount: the
-/// setters and callbacks are not called again, and the client stops reconnecting and
-/// closes with code 1000 in the background, waiting at most the close timeout for the
-/// server; its task ends then, and nothing of it stays behind.
-pub struct Running {
-    /// `None` when the client could not start.
-    sender: Option<ReconnectingSender>,
-    mounted: Rc<Cell<bool>>,
-    close_timeout: Duration,
-}
-
-impl Running {
-    /// What sends and stops this client, for the component's handle.
-    pub fn control(&self) -> Control {
-        Control(self.sender.clone())
-    }
-}
-
-/// What a component's handle sends and stops a [`Running`] client through: cheap to clone,
-/// and empty until the client started (before the component mounted, on the server) or
-/// when it could not start.
-#[derive(Debug, Clone, Default)]
-pub struct Control(Option<ReconnectingSender>);
-
-impl Control {
-    /// Sends without waiting; see [`ReconnectingSender::try_send`].
-    ///
-    /// # Errors
-    /// [`Error::SendQueueFull`] when the queue is full; [`Error::Closed`] once the client
-    /// stopped, and while there is none.
-    pub fn send(&self, message: Message) -> Result<(), Error> {
-        match &self.0 {
-            Some(sender) => sender.try_send(message),
-            None => Err(Error::Closed),
-        }
-    }
-
-    /// Stops reconnecting and closes with code 1000, waiting at most `timeout` for the
-    /// server's answer; [`Abnormal::NotConnected`](crate::Abnormal::NotConnected) at once
-    /// while there is no client.
-    pub fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> + use<> {
-        let sender = self.0.clone();
-        async move {
-            match sender {
-                Some(sender) => sender.shutdown(timeout).await,
-                None => Shutdown::Abnormal(crate::Abnormal::NotConnected),
-            }
-        }
-    }
-
-    /// Cuts the wait before the next attempt short (a "retry now" button).
-    pub fn reconnect_now(&self) {
-        if let Some(sender) = &self.0 {
-            sender.reconnect_now();
-        }
-    }
-
-    /// The client's sender, while there is a client: to send and wait for room, or to
-    /// close with a code of one's own.
-    pub fn sender(&self) -> Option<&ReconnectingSender> {
-        self.0.as_ref()
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.mounted.set(false);
-        if let Some(sender) = self.sender.take() {
-            let timeout = self.close_timeout;
-            #[cfg(web)]
-            wasm_bindgen_futures::spawn_local(async move {
-                sender.shutdown(timeout).await;
-            });
-            #[cfg(native)]
-            let _ = (sender, timeout);
-        }
-    }
-}
-
-impl fmt::Debug for Running {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Running")
-            .field("sender", &self.sender)
-            .finish_non_exhaustive()
-    }
-}
-
-thread_local! {
-    static LIVE: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Counts the clients started by `Options::start` whose task still runs.
-struct Live;
-
-impl Live {
-    #[cfg_attr(native, allow(dead_code, reason = "clients start in the browser only"))]
-    fn new() -> Self {
-        LIVE.with(|live| live.set(live.get() + 1));
-        Self
-    }
-}
-
-impl Drop for Live {
-    fn drop(&mut self) {
-        LIVE.with(|live| live.set(live.get() - 1));
-    }
-}
-
-/// Diagnostics hook for leak tests: how many clients started by `Options::start` on this
-/// thread still run (until their connection has closed after the drop of their
-/// [`Running`]). Not part of the API: it may change or go away in any release.
-#[doc(hidden)]
-pub fn live_clients() -> usize {
-    LIVE.with(Cell::get)
 }
