@@ -14,13 +14,12 @@ import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium, watchedPage } from "./chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.DEMO_URL;
 const screenshot = resolve(process.env.DEMO_SCREENSHOT ?? resolve(here, "../../target/demo.png"));
 const phoneScreenshot = join(dirname(screenshot), "demo-phone.png");
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 /** Every step waits at most this long for the page (ms); the server is local. */
 const STEP = 10_000;
@@ -32,29 +31,8 @@ const problems = [];
 
 before(async () => {
   assert.ok(url, "DEMO_URL is not set: run `bash scripts/demo.sh --check`");
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(STEP);
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("console", (message) => {
-    // Chromium itself reports a WebSocket that ends without a closing handshake
-    // ("WebSocket connection to ... failed"): that is the drop case doing its job.
-    if (message.type() === "error" && !message.text().startsWith("WebSocket connection to")) {
-      problems.push(`console error: ${message.text()}`);
-    }
-  });
+  browser = await launchChromium();
+  page = await watchedPage(browser, problems, STEP);
   await page.goto(url);
   await page.waitForSelector("body[data-ready=true]");
 });

@@ -16,12 +16,11 @@ import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium, watchedPage } from "./chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.DEMO_URL;
 const screenshots = dirname(resolve(process.env.DEMO_SCREENSHOT ?? resolve(here, "../../target/demo.png")));
-const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 /** Every step waits at most this long for the page (ms); the server is local. */
 const STEP = 10_000;
@@ -30,19 +29,7 @@ let browser;
 
 before(async () => {
   assert.ok(url, "DEMO_URL is not set: run `bash scripts/demo.sh --check`");
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -72,16 +59,7 @@ for (const framework of ["leptos", "yew"]) {
     };
 
     before(async () => {
-      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.setDefaultTimeout(STEP);
-      page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-      page.on("console", (message) => {
-        // Chromium itself reports a WebSocket that ends without a closing handshake
-        // ("WebSocket connection to ... failed"): that is the drop case doing its job.
-        if (message.type() === "error" && !message.text().startsWith("WebSocket connection to")) {
-          problems.push(`console error: ${message.text()}`);
-        }
-      });
+      page = await watchedPage(browser, problems, STEP);
     });
 
     after(async () => {
