@@ -29,7 +29,7 @@ bash scripts/test_js.sh chromium:page -- -p wsclient-leptos -p wsclient-yew --te
 
 echo "==> a Leptos app with server-side rendering: the server half renders without connecting"
 cargo test -p wsclient-leptos-ssr-check --features ssr
-cargo build -q -p wsclient-leptos-ssr-check --features hydrate --target wasm32-unknown-unknown
+cargo check -q -p wsclient-leptos-ssr-check --features hydrate --target wasm32-unknown-unknown
 
 echo "==> the browser demo and the hooks' example apps, end to end (headless Chromium)"
 bash scripts/demo.sh --check
