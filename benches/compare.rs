@@ -1,14 +1,14 @@
-//! `wsclient` against raw tokio-tungstenite (the same version, the one `wsclient` uses),
+//! `omnisocket` against raw tokio-tungstenite (the same version, the one `omnisocket` uses),
 //! both talking to one raw tokio-tungstenite echo server in a separate process:
 //!
 //! - `rtt_32B`: sequential round trips of a 32-byte text message on one connection;
 //! - `echo_1MiB`: 1 MiB binary messages sent while their echoes are read (throughput of
-//!   each direction), also against `wsclient` with tungstenite's 128 KiB read buffer;
+//!   each direction), also against `omnisocket` with tungstenite's 128 KiB read buffer;
 //! - `senders_64x32B`: 64 tasks sending 32-byte text messages at once on one connection,
 //!   then one round trip that proves the server has read them all. The baselines: raw
 //!   tokio-tungstenite with the sink half behind a `tokio::sync::Mutex` (each send flushes),
 //!   and with the sink half owned by a writer task fed through a `tokio::sync::mpsc`
-//!   channel (the same design as `wsclient`'s connection task).
+//!   channel (the same design as `omnisocket`'s connection task).
 //!
 //! First criterion measures each case (`target/criterion`), then the same cases run again
 //! in interleaved rounds (A B, then B A, ...) with a fixed amount of work each, and the
@@ -18,10 +18,10 @@
 //! ```text
 //! cargo bench --bench compare                    # everything
 //! cargo bench --bench compare -- rtt             # criterion filter; the rounds still run
-//! WSCLIENT_BENCH_ROUNDS=21 cargo bench --bench compare
-//! WSCLIENT_BENCH_CRITERION=0 cargo bench --bench compare   # only the interleaved rounds
-//! WSCLIENT_BENCH_READ_BUFFER=131072 cargo bench --bench compare   # another read buffer
-//! WSCLIENT_BENCH_ONLY=rtt_32B/current_thread WSCLIENT_BENCH_CLIENTS=wsclient \
+//! OMNISOCKET_BENCH_ROUNDS=21 cargo bench --bench compare
+//! OMNISOCKET_BENCH_CRITERION=0 cargo bench --bench compare   # only the interleaved rounds
+//! OMNISOCKET_BENCH_READ_BUFFER=131072 cargo bench --bench compare   # another read buffer
+//! OMNISOCKET_BENCH_ONLY=rtt_32B/current_thread OMNISOCKET_BENCH_CLIENTS=omnisocket \
 //!     cargo bench --bench compare      # one case, one client (for a profiler)
 //! ```
 
@@ -45,11 +45,11 @@ mod native {
     use criterion::{BenchmarkId, Criterion, Throughput};
     use futures_util::stream::{SplitSink, SplitStream};
     use futures_util::{SinkExt, StreamExt};
+    use omnisocket::{Client, Config, Message};
     use tokio::runtime::Runtime;
     use tokio::sync::{mpsc, oneshot};
     use tokio::task::JoinSet;
     use tokio_tungstenite::tungstenite::Message as WsMessage;
-    use wsclient::{Client, Config, Message};
 
     use crate::common::{
         BoxError, RawSocket, Result, SYNC, ServerProcess, bench_mode, connect_raw, env_or, fail,
@@ -105,10 +105,10 @@ mod native {
 
     #[derive(Clone, Copy, PartialEq, Eq, Debug)]
     enum Kind {
-        Wsclient,
-        /// `wsclient` with tungstenite's default read buffer (128 KiB) instead of its own
+        Omnisocket,
+        /// `omnisocket` with tungstenite's default read buffer (128 KiB) instead of its own
         /// (16 KiB): what the small buffer costs large messages.
-        WsclientLargeBuffer,
+        OmnisocketLargeBuffer,
         /// Raw tokio-tungstenite, one task owns the stream (or its two halves).
         Raw,
         /// Raw, the sink half behind a `tokio::sync::Mutex` shared by the senders.
@@ -120,8 +120,8 @@ mod native {
     impl Kind {
         fn name(self) -> &'static str {
             match self {
-                Kind::Wsclient => "wsclient",
-                Kind::WsclientLargeBuffer => "wsclient-128KiB-buffer",
+                Kind::Omnisocket => "omnisocket",
+                Kind::OmnisocketLargeBuffer => "omnisocket-128KiB-buffer",
                 Kind::Raw => "tokio-tungstenite",
                 Kind::RawMutex => "tokio-tungstenite+Mutex",
                 Kind::RawMpsc => "tokio-tungstenite+mpsc",
@@ -156,28 +156,32 @@ mod native {
         }
     }
 
-    /// The cases measured, and the clients compared in each (the first is `wsclient`).
+    /// The cases measured, and the clients compared in each (the first is `omnisocket`).
     const PLAN: &[(Case, Flavor, &[Kind])] = &[
         (
             Case::Rtt,
             Flavor::CurrentThread,
-            &[Kind::Wsclient, Kind::Raw],
+            &[Kind::Omnisocket, Kind::Raw],
         ),
-        (Case::Rtt, Flavor::MultiThread, &[Kind::Wsclient, Kind::Raw]),
+        (
+            Case::Rtt,
+            Flavor::MultiThread,
+            &[Kind::Omnisocket, Kind::Raw],
+        ),
         (
             Case::Echo,
             Flavor::CurrentThread,
-            &[Kind::Wsclient, Kind::Raw, Kind::WsclientLargeBuffer],
+            &[Kind::Omnisocket, Kind::Raw, Kind::OmnisocketLargeBuffer],
         ),
         (
             Case::Echo,
             Flavor::MultiThread,
-            &[Kind::Wsclient, Kind::Raw, Kind::WsclientLargeBuffer],
+            &[Kind::Omnisocket, Kind::Raw, Kind::OmnisocketLargeBuffer],
         ),
         (
             Case::Senders,
             Flavor::MultiThread,
-            &[Kind::Wsclient, Kind::RawMutex, Kind::RawMpsc],
+            &[Kind::Omnisocket, Kind::RawMutex, Kind::RawMpsc],
         ),
     ];
 
@@ -244,7 +248,7 @@ mod native {
     }
 
     enum Conn {
-        Wsclient(Client),
+        Omnisocket(Client),
         Raw(Box<RawSocket>),
         RawSplit {
             sink: SplitSink<RawSocket, WsMessage>,
@@ -262,13 +266,13 @@ mod native {
 
     impl Conn {
         async fn open(url: &str, case: Case, kind: Kind) -> Result<Self> {
-            let wsclient = match kind {
-                Kind::Wsclient => Some(crate::common::client_config()),
-                Kind::WsclientLargeBuffer => Some(Config::default().read_buffer(128 * 1024)),
+            let omnisocket = match kind {
+                Kind::Omnisocket => Some(crate::common::client_config()),
+                Kind::OmnisocketLargeBuffer => Some(Config::default().read_buffer(128 * 1024)),
                 _ => None,
             };
-            if let Some(config) = wsclient {
-                return Ok(Conn::Wsclient(Client::connect(url, config).await?));
+            if let Some(config) = omnisocket {
+                return Ok(Conn::Omnisocket(Client::connect(url, config).await?));
             }
             let socket = connect_raw(url).await?;
             Ok(match (kind, case) {
@@ -284,7 +288,7 @@ mod native {
                 }
                 (_, _) => {
                     let (sink, stream) = socket.split();
-                    // The same queue length as `wsclient`'s default send queue.
+                    // The same queue length as `omnisocket`'s default send queue.
                     let (queue, outgoing) = mpsc::channel(Config::default().send_queue);
                     tokio::spawn(raw_writer(sink, outgoing));
                     Conn::RawMpsc { queue, stream }
@@ -304,7 +308,7 @@ mod native {
             let text = "x".repeat(SMALL);
             let start;
             match self {
-                Conn::Wsclient(client) => {
+                Conn::Omnisocket(client) => {
                     let message = Message::text(text);
                     start = Instant::now();
                     for _ in 0..work {
@@ -329,7 +333,7 @@ mod native {
             let payload = Bytes::from(vec![0xa5; LARGE]);
             let start = Instant::now();
             match self {
-                Conn::Wsclient(client) => {
+                Conn::Omnisocket(client) => {
                     let sender = client.sender();
                     let send = async {
                         for _ in 0..work {
@@ -375,7 +379,7 @@ mod native {
             let mut tasks = JoinSet::new();
             let start = Instant::now();
             match self {
-                Conn::Wsclient(client) => {
+                Conn::Omnisocket(client) => {
                     let message = Message::text(message);
                     for _ in 0..SENDERS {
                         let (sender, message) = (client.sender(), message.clone());
@@ -443,7 +447,7 @@ mod native {
 
         async fn close(self) {
             match self {
-                Conn::Wsclient(client) => {
+                Conn::Omnisocket(client) => {
                     client.shutdown(Duration::from_secs(5)).await;
                 }
                 Conn::Raw(mut socket) => {
@@ -517,8 +521,8 @@ mod native {
                 .ok_or("no runtime")
         };
         // Optional filters, for profiling one case or one client.
-        let only = std::env::var("WSCLIENT_BENCH_ONLY").unwrap_or_default();
-        let clients = std::env::var("WSCLIENT_BENCH_CLIENTS").unwrap_or_default();
+        let only = std::env::var("OMNISOCKET_BENCH_ONLY").unwrap_or_default();
+        let clients = std::env::var("OMNISOCKET_BENCH_CLIENTS").unwrap_or_default();
         let mut rows = Vec::new();
         for &(case, flavor, kinds) in PLAN {
             if !format!("{}/{}", case.name(), flavor.name()).contains(&only) {
@@ -540,7 +544,7 @@ mod native {
             });
         }
 
-        if env_or("WSCLIENT_BENCH_CRITERION", 1) != 0 {
+        if env_or("OMNISOCKET_BENCH_CRITERION", 1) != 0 {
             let mut criterion = Criterion::default()
                 .sample_size(20)
                 .warm_up_time(Duration::from_secs(1))
@@ -567,13 +571,13 @@ mod native {
             criterion.final_summary();
         }
 
-        let quick = !bench || env_or("WSCLIENT_BENCH_QUICK", 0) != 0;
-        let rounds = sized(quick, 2, "WSCLIENT_BENCH_ROUNDS", 21).max(1);
+        let quick = !bench || env_or("OMNISOCKET_BENCH_QUICK", 0) != 0;
+        let rounds = sized(quick, 2, "OMNISOCKET_BENCH_ROUNDS", 21).max(1);
         println!();
         println!(
             "Interleaved rounds: {rounds} per case. Rate and client CPU time per unit: medians \
-             of the rounds. wsclient/this: median of the per-round ratios [10th-90th \
-             percentile]; rate > 1 and cpu < 1 favour wsclient."
+             of the rounds. omnisocket/this: median of the per-round ratios [10th-90th \
+             percentile]; rate > 1 and cpu < 1 favour omnisocket."
         );
         for row in &rows {
             let runtime = runtime(row.flavor)?;
@@ -603,14 +607,14 @@ mod native {
                     row.case.unit(),
                     median(&cpu[index]),
                 );
-                if index > 0 && row.sessions[0].0 == Kind::Wsclient {
+                if index > 0 && row.sessions[0].0 == Kind::Omnisocket {
                     let ratio = |ours: &[f64], theirs: &[f64]| -> Vec<f64> {
                         ours.iter().zip(theirs).map(|(a, b)| a / b).collect()
                     };
                     let rate = ratio(&rates[0], &rates[index]);
                     let cost = ratio(&cpu[0], &cpu[index]);
                     line += &format!(
-                        "  wsclient/this: rate {:.3} [{:.3}-{:.3}], cpu {:.3} [{:.3}-{:.3}]",
+                        "  omnisocket/this: rate {:.3} [{:.3}-{:.3}], cpu {:.3} [{:.3}-{:.3}]",
                         median(&rate),
                         percentile(&rate, 10.0),
                         percentile(&rate, 90.0),

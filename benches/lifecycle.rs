@@ -1,10 +1,10 @@
-//! Closing and scale, `wsclient` against raw tokio-tungstenite where a baseline exists:
+//! Closing and scale, `omnisocket` against raw tokio-tungstenite where a baseline exists:
 //!
 //! 1. `shutdown`: the latency of a clean `shutdown` against the raw tokio-tungstenite echo
 //!    server (a separate process), next to the round-trip time measured on the same
 //!    connections; the raw baseline is `close(None)` and reading until the stream ends.
 //! 2. `timeout`: how far past its timeout a `shutdown` that the peer never answers resolves
-//!    (`wsclient-testserver`'s `/never-close`, in-process on a runtime of its own), next to
+//!    (`omnisocket-testserver`'s `/never-close`, in-process on a runtime of its own), next to
 //!    how far past its deadline a bare `tokio::time::sleep` wakes (the timer's own slack).
 //! 3. `idle`: memory per idle connection, client side: VmRSS before and after opening N
 //!    connections (then after one echo on each), divided by N, in a fresh child process per
@@ -17,16 +17,16 @@
 //!
 //! ```text
 //! cargo bench --bench lifecycle
-//! WSCLIENT_BENCH_PARTS=idle,scale WSCLIENT_BENCH_SCALE_N=20000 cargo bench --bench lifecycle
+//! OMNISOCKET_BENCH_PARTS=idle,scale OMNISOCKET_BENCH_SCALE_N=20000 cargo bench --bench lifecycle
 //! ```
 //!
-//! Settings (environment): `WSCLIENT_BENCH_PARTS` (default `shutdown,timeout,idle,scale`),
-//! `WSCLIENT_BENCH_SHUTDOWN_RUNS` (100), `WSCLIENT_BENCH_TIMEOUT_RUNS` (20),
-//! `WSCLIENT_BENCH_IDLE_N` (1000), `WSCLIENT_BENCH_SCALE_N` (10000),
-//! `WSCLIENT_BENCH_PROCESS_RUNS` (3, per client, for `idle` and `scale`),
-//! `WSCLIENT_BENCH_OPEN_CONCURRENCY` (1000: handshakes in flight while opening),
-//! `WSCLIENT_BENCH_RUNTIME` (`multi_thread`, 2 workers, or `current_thread`),
-//! `WSCLIENT_BENCH_READ_BUFFER` (bytes; the client's `Config::read_buffer`, default its default).
+//! Settings (environment): `OMNISOCKET_BENCH_PARTS` (default `shutdown,timeout,idle,scale`),
+//! `OMNISOCKET_BENCH_SHUTDOWN_RUNS` (100), `OMNISOCKET_BENCH_TIMEOUT_RUNS` (20),
+//! `OMNISOCKET_BENCH_IDLE_N` (1000), `OMNISOCKET_BENCH_SCALE_N` (10000),
+//! `OMNISOCKET_BENCH_PROCESS_RUNS` (3, per client, for `idle` and `scale`),
+//! `OMNISOCKET_BENCH_OPEN_CONCURRENCY` (1000: handshakes in flight while opening),
+//! `OMNISOCKET_BENCH_RUNTIME` (`multi_thread`, 2 workers, or `current_thread`),
+//! `OMNISOCKET_BENCH_READ_BUFFER` (bytes; the client's `Config::read_buffer`, default its default).
 
 #[cfg(native)]
 mod common;
@@ -45,10 +45,10 @@ mod native {
     use std::time::{Duration, Instant};
 
     use futures_util::{SinkExt, StreamExt};
+    use omnisocket::{Client, Message, Shutdown};
     use tokio::sync::Semaphore;
     use tokio::task::JoinSet;
     use tokio_tungstenite::tungstenite::Message as WsMessage;
-    use wsclient::{Client, Message, Shutdown};
 
     use crate::common::{
         ChildProcess, ROLE_VAR, RawSocket, Result, ServerProcess, bench_mode, connect_raw, env_or,
@@ -57,27 +57,27 @@ mod native {
 
     const ROLE_IDLE: &str = "idle";
     const ROLE_SCALE: &str = "scale";
-    const KIND_VAR: &str = "WSCLIENT_BENCH_KIND";
-    const URL_VAR: &str = "WSCLIENT_BENCH_URL";
-    const N_VAR: &str = "WSCLIENT_BENCH_N";
+    const KIND_VAR: &str = "OMNISOCKET_BENCH_KIND";
+    const URL_VAR: &str = "OMNISOCKET_BENCH_URL";
+    const N_VAR: &str = "OMNISOCKET_BENCH_N";
     const MESSAGE: &str = "0123456789abcdef0123456789abcdef";
 
     #[derive(Clone, Copy, PartialEq, Eq, Debug)]
     enum Kind {
-        Wsclient,
+        Omnisocket,
         Raw,
     }
 
     impl Kind {
         fn name(self) -> &'static str {
             match self {
-                Kind::Wsclient => "wsclient",
+                Kind::Omnisocket => "omnisocket",
                 Kind::Raw => "tokio-tungstenite",
             }
         }
 
         fn from_name(name: &str) -> Result<Self> {
-            [Kind::Wsclient, Kind::Raw]
+            [Kind::Omnisocket, Kind::Raw]
                 .into_iter()
                 .find(|kind| kind.name() == name)
                 .ok_or_else(|| format!("unknown client {name:?}").into())
@@ -87,16 +87,16 @@ mod native {
     /// `[A, B]`, then `[B, A]`, ...
     fn alternate(run: u64) -> [Kind; 2] {
         if run % 2 == 0 {
-            [Kind::Wsclient, Kind::Raw]
+            [Kind::Omnisocket, Kind::Raw]
         } else {
-            [Kind::Raw, Kind::Wsclient]
+            [Kind::Raw, Kind::Omnisocket]
         }
     }
 
     /// The clients' runtime: multi-thread with 2 workers, or current-thread when
-    /// `WSCLIENT_BENCH_RUNTIME=current_thread`.
+    /// `OMNISOCKET_BENCH_RUNTIME=current_thread`.
     fn runtime() -> Result<tokio::runtime::Runtime> {
-        let mut builder = match std::env::var("WSCLIENT_BENCH_RUNTIME").as_deref() {
+        let mut builder = match std::env::var("OMNISOCKET_BENCH_RUNTIME").as_deref() {
             Ok("current_thread") => tokio::runtime::Builder::new_current_thread(),
             Ok("multi_thread") | Err(_) => {
                 let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -122,29 +122,29 @@ mod native {
             Ok(ROLE_SCALE) => return child_scale(),
             _ => {}
         }
-        let quick = !bench_mode() || env_or("WSCLIENT_BENCH_QUICK", 0) != 0;
-        let parts = std::env::var("WSCLIENT_BENCH_PARTS")
+        let quick = !bench_mode() || env_or("OMNISOCKET_BENCH_QUICK", 0) != 0;
+        let parts = std::env::var("OMNISOCKET_BENCH_PARTS")
             .unwrap_or_else(|_| "shutdown,timeout,idle,scale".into());
         let server = ServerProcess::start()?;
         let runtime = runtime()?;
         for part in parts.split(',') {
             match part.trim() {
                 "shutdown" => {
-                    let runs = sized(quick, 4, "WSCLIENT_BENCH_SHUTDOWN_RUNS", 100);
+                    let runs = sized(quick, 4, "OMNISOCKET_BENCH_SHUTDOWN_RUNS", 100);
                     shutdown_latency(&runtime, &server, runs)?;
                 }
                 "timeout" => {
-                    let runs = sized(quick, 2, "WSCLIENT_BENCH_TIMEOUT_RUNS", 20);
+                    let runs = sized(quick, 2, "OMNISOCKET_BENCH_TIMEOUT_RUNS", 20);
                     timeout_overshoot(&runtime, runs)?;
                 }
                 "idle" => {
-                    let n = sized(quick, 10, "WSCLIENT_BENCH_IDLE_N", 1000);
-                    let runs = sized(quick, 1, "WSCLIENT_BENCH_PROCESS_RUNS", 3);
+                    let n = sized(quick, 10, "OMNISOCKET_BENCH_IDLE_N", 1000);
+                    let runs = sized(quick, 1, "OMNISOCKET_BENCH_PROCESS_RUNS", 3);
                     idle_memory(&server, n, runs)?;
                 }
                 "scale" => {
-                    let n = sized(quick, 100, "WSCLIENT_BENCH_SCALE_N", 10_000);
-                    let runs = sized(quick, 1, "WSCLIENT_BENCH_PROCESS_RUNS", 3);
+                    let n = sized(quick, 100, "OMNISOCKET_BENCH_SCALE_N", 10_000);
+                    let runs = sized(quick, 1, "OMNISOCKET_BENCH_PROCESS_RUNS", 3);
                     scale(&server, n, runs)?;
                 }
                 "" => {}
@@ -167,8 +167,12 @@ mod native {
         let url = server.url("/echo");
         // The raw baseline twice: a bare `close`, and the same under `tokio::time::timeout`
         // (what a close bounded in time costs raw: registering a timer wakes the runtime's
-        // timer thread, which `wsclient`'s bounded shutdown pays too).
-        const CLOSERS: [&str; 3] = ["wsclient", "tokio-tungstenite", "tokio-tungstenite+timeout"];
+        // timer thread, which `omnisocket`'s bounded shutdown pays too).
+        const CLOSERS: [&str; 3] = [
+            "omnisocket",
+            "tokio-tungstenite",
+            "tokio-tungstenite+timeout",
+        ];
         let mut rtt = [Vec::new(), Vec::new(), Vec::new()];
         let mut close = [Vec::new(), Vec::new(), Vec::new()];
         // Each connection's close time over its own median round trip: the machine's state
@@ -181,7 +185,7 @@ mod native {
                 let url = url.clone();
                 let (rtts, closed) = run_on(runtime, async move {
                     match slot {
-                        0 => close_wsclient(&url).await,
+                        0 => close_omnisocket(&url).await,
                         1 => close_raw(&url, false).await,
                         _ => close_raw(&url, true).await,
                     }
@@ -212,7 +216,7 @@ mod native {
         Ok(())
     }
 
-    async fn close_wsclient(url: &str) -> Result<(Vec<Duration>, Duration)> {
+    async fn close_omnisocket(url: &str) -> Result<(Vec<Duration>, Duration)> {
         let mut client = Client::connect(url, crate::common::client_config()).await?;
         let mut rtts = Vec::new();
         for _ in 0..=RTT_SAMPLES {
@@ -283,7 +287,7 @@ mod native {
             .worker_threads(1)
             .enable_all()
             .build()?;
-        let server = server_runtime.block_on(wsclient_testserver::TestServer::start())?;
+        let server = server_runtime.block_on(omnisocket_testserver::TestServer::start())?;
         let url = server.url("/never-close");
         println!();
         println!(
@@ -344,7 +348,7 @@ mod native {
         println!(
             "Memory per idle connection, client side (VmRSS delta / {n}, KiB; median of {runs} processes):"
         );
-        for kind in [Kind::Wsclient, Kind::Raw] {
+        for kind in [Kind::Omnisocket, Kind::Raw] {
             let slot = kind as usize;
             println!(
                 "SUMMARY idle/{n} {:<18} connected {:>6.1} KiB/conn  after one echo {:>6.1} KiB/conn",
@@ -400,7 +404,7 @@ mod native {
         println!(
             "{n} connections at once, in a fresh process per run (median of {runs} runs per client):"
         );
-        for kind in [Kind::Wsclient, Kind::Raw] {
+        for kind in [Kind::Omnisocket, Kind::Raw] {
             let rows = &figures[kind as usize];
             let column = |i: usize| median(&rows.iter().map(|row| row[i]).collect::<Vec<_>>());
             println!(
@@ -425,7 +429,7 @@ mod native {
                 format!("the open-files limit is {limit}, {n} connections need more").into(),
             );
         }
-        let concurrency = env_or("WSCLIENT_BENCH_OPEN_CONCURRENCY", 1000) as usize;
+        let concurrency = env_or("OMNISOCKET_BENCH_OPEN_CONCURRENCY", 1000) as usize;
         let runtime = runtime()?;
         let result = run_on(&runtime, async move {
             let start = Instant::now();
@@ -453,7 +457,7 @@ mod native {
     // ---- Many connections of one kind ----------------------------------------------------
 
     enum Conns {
-        Wsclient(Vec<Client>),
+        Omnisocket(Vec<Client>),
         Raw(Vec<RawSocket>),
     }
 
@@ -462,7 +466,7 @@ mod native {
         async fn open(kind: Kind, url: &str, n: u64, concurrency: usize) -> Result<Self> {
             let permits = Arc::new(Semaphore::new(concurrency.max(1)));
             match kind {
-                Kind::Wsclient => {
+                Kind::Omnisocket => {
                     let mut tasks = JoinSet::new();
                     for _ in 0..n {
                         let (url, permits) = (url.to_owned(), Arc::clone(&permits));
@@ -471,7 +475,7 @@ mod native {
                             Ok(Client::connect(&url, crate::common::client_config()).await?)
                         });
                     }
-                    Ok(Conns::Wsclient(join_all(tasks).await?))
+                    Ok(Conns::Omnisocket(join_all(tasks).await?))
                 }
                 Kind::Raw => {
                     let mut tasks = JoinSet::new();
@@ -490,7 +494,7 @@ mod native {
         /// One echo on every connection, all at once.
         async fn echo_all(&mut self) -> Result<()> {
             match self {
-                Conns::Wsclient(clients) => {
+                Conns::Omnisocket(clients) => {
                     let mut tasks = JoinSet::new();
                     for mut client in std::mem::take(clients) {
                         tasks.spawn(async move {
@@ -520,7 +524,7 @@ mod native {
         async fn close_all(self) -> Result<()> {
             let mut tasks = JoinSet::new();
             match self {
-                Conns::Wsclient(clients) => {
+                Conns::Omnisocket(clients) => {
                     for client in clients {
                         tasks.spawn(async move {
                             let outcome = client.shutdown(Duration::from_secs(30)).await;

@@ -1,5 +1,5 @@
-//! How fast a [`Reconnecting`](wsclient::reconnect::Reconnecting) client comes back after
-//! a drop, against `wsclient-testserver`'s `/flaky` (in-process, on a runtime and thread of
+//! How fast a [`Reconnecting`](omnisocket::reconnect::Reconnecting) client comes back after
+//! a drop, against `omnisocket-testserver`'s `/flaky` (in-process, on a runtime and thread of
 //! its own), next to baselines measured in the same run on the same server:
 //!
 //! - `detect`: from sending the message after which the server drops the connection to the
@@ -15,7 +15,7 @@
 //!
 //! ```text
 //! cargo bench --bench reconnect
-//! WSCLIENT_BENCH_RECONNECT_CYCLES=500 cargo bench --bench reconnect
+//! OMNISOCKET_BENCH_RECONNECT_CYCLES=500 cargo bench --bench reconnect
 //! ```
 
 #[cfg(native)]
@@ -37,21 +37,21 @@ fn main() {}
 mod native {
     use std::time::{Duration, Instant};
 
-    use wsclient::reconnect::{Event, Events, Reconnect, Reconnecting};
-    use wsclient::{Client, Config, Message};
+    use omnisocket::reconnect::{Event, Events, Reconnect, Reconnecting};
+    use omnisocket::{Client, Config, Message};
 
     use crate::common::{Result, bench_mode, env_or, median, percentile, sized};
 
     const MESSAGE: &str = "0123456789abcdef0123456789abcdef";
 
     pub(crate) fn main() -> Result<()> {
-        let quick = !bench_mode() || env_or("WSCLIENT_BENCH_QUICK", 0) != 0;
-        let cycles = sized(quick, 3, "WSCLIENT_BENCH_RECONNECT_CYCLES", 200);
+        let quick = !bench_mode() || env_or("OMNISOCKET_BENCH_QUICK", 0) != 0;
+        let cycles = sized(quick, 3, "OMNISOCKET_BENCH_RECONNECT_CYCLES", 200);
         let server_runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()?;
-        let server = server_runtime.block_on(wsclient_testserver::TestServer::start())?;
+        let server = server_runtime.block_on(omnisocket_testserver::TestServer::start())?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

@@ -11,7 +11,7 @@
 //!
 //! ```text
 //! cargo bench --bench trust
-//! WSCLIENT_BENCH_FIRST_RUNS=21 WSCLIENT_BENCH_ROUNDS=21 cargo bench --bench trust
+//! OMNISOCKET_BENCH_FIRST_RUNS=21 OMNISOCKET_BENCH_ROUNDS=21 cargo bench --bench trust
 //! ```
 
 #[cfg(native)]
@@ -42,14 +42,14 @@ fn main() {}
 mod native {
     use std::time::{Duration, Instant};
 
-    use wsclient::{Client, Config, Trust};
+    use omnisocket::{Client, Config, Trust};
 
     use crate::common::{ChildProcess, ROLE_VAR, Result, bench_mode, median, percentile, sized};
 
     const ROLE_FIRST: &str = "trust-first";
-    const TRUST_VAR: &str = "WSCLIENT_BENCH_TRUST";
-    const URL_VAR: &str = "WSCLIENT_BENCH_URL";
-    const CA_VAR: &str = "WSCLIENT_BENCH_CA_PEM";
+    const TRUST_VAR: &str = "OMNISOCKET_BENCH_TRUST";
+    const URL_VAR: &str = "OMNISOCKET_BENCH_URL";
+    const CA_VAR: &str = "OMNISOCKET_BENCH_CA_PEM";
     const SETTINGS: [Trust; 2] = [Trust::System, Trust::WebPki];
 
     pub(crate) fn main() -> Result<()> {
@@ -57,9 +57,9 @@ mod native {
             return child_first();
         }
         let quick = !bench_mode();
-        let first_runs = sized(quick, 2, "WSCLIENT_BENCH_FIRST_RUNS", 15);
-        let rounds = sized(quick, 2, "WSCLIENT_BENCH_ROUNDS", 15);
-        let per_round = sized(quick, 2, "WSCLIENT_BENCH_CONNECTS", 40);
+        let first_runs = sized(quick, 2, "OMNISOCKET_BENCH_FIRST_RUNS", 15);
+        let rounds = sized(quick, 2, "OMNISOCKET_BENCH_ROUNDS", 15);
+        let per_round = sized(quick, 2, "OMNISOCKET_BENCH_CONNECTS", 40);
 
         let (url, ca_pem) = start_server()?;
         println!("First connection of a process (ms; {first_runs} processes each):");
@@ -182,7 +182,7 @@ mod native {
     /// and runtime of its own; returns its URL and the PEM of the authority that signed
     /// its certificate.
     fn start_server() -> Result<(String, String)> {
-        let authority = crate::tls::Authority::new("wsclient trust benchmark");
+        let authority = crate::tls::Authority::new("omnisocket trust benchmark");
         let ca_pem = authority.pem();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -1,4 +1,4 @@
-//! Runs the Autobahn client test cases against `wsclient`, through its public API only.
+//! Runs the Autobahn client test cases against `omnisocket`, through its public API only.
 //!
 //! Start a fuzzing server first (`scripts/autobahn.sh` does all of this), then:
 //!
@@ -26,9 +26,9 @@ mod driver {
     use std::process::ExitCode;
     use std::time::{Duration, Instant};
 
-    use wsclient::{Client, Config, Error, Message, Shutdown};
+    use omnisocket::{Client, Config, Error, Message, Shutdown};
 
-    const AGENT: &str = "wsclient";
+    const AGENT: &str = "omnisocket";
     /// Case 9.* sends messages of up to 16 MiB (in one frame for 9.1.6 and 9.2.6).
     const MAX_MESSAGE_SIZE: usize = 64 << 20;
     /// How long the peer has to answer our Close (it has usually closed first).

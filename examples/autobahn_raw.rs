@@ -7,8 +7,8 @@
 //! ```
 //!
 //! The port comes from the first argument or from `AUTOBAHN_PORT`. It uses the same
-//! maximum message and frame sizes as the `wsclient` driver, so differences between the two
-//! reports come from `wsclient`'s connection task, not from the limits.
+//! maximum message and frame sizes as the `omnisocket` driver, so differences between the two
+//! reports come from `omnisocket`'s connection task, not from the limits.
 
 #[cfg(native)]
 #[tokio::main]
@@ -31,7 +31,7 @@ mod driver {
     use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
     const AGENT: &str = "tokio-tungstenite";
-    /// The same limit as the `wsclient` driver (which sets both the message and the frame
+    /// The same limit as the `omnisocket` driver (which sets both the message and the frame
     /// limit to its `max_message_size`).
     const MAX_MESSAGE_SIZE: usize = 64 << 20;
     /// A safety net so that one stuck case cannot hang a CI run.
@@ -90,7 +90,7 @@ mod driver {
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE_SIZE))
             .max_frame_size(Some(MAX_MESSAGE_SIZE));
-        // `true`: TCP_NODELAY, as wsclient sets it.
+        // `true`: TCP_NODELAY, as omnisocket sets it.
         let (socket, _response) =
             tokio_tungstenite::connect_async_with_config(url, Some(config), true).await?;
         Ok(socket)

@@ -8,15 +8,15 @@
 #[cfg(native)]
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    use omnisocket::{Client, Config, Message, Shutdown};
     use std::time::Duration;
-    use wsclient::{Client, Config, Message, Shutdown};
 
-    let server = wsclient_testserver::TestServer::start().await?;
+    let server = omnisocket_testserver::TestServer::start().await?;
     let url = server.url("/echo");
     println!("echo server listening at {url}");
 
     let mut client = Client::connect(&url, Config::default()).await?;
-    for text in ["hello", "from", "wsclient"] {
+    for text in ["hello", "from", "omnisocket"] {
         client.send(Message::text(text)).await?;
     }
     client.send(Message::binary(vec![1, 2, 3])).await?;

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Runs the Autobahn client test cases (all but 12.* and 13.*, permessage-deflate) against
-# wsclient, the raw tokio-tungstenite baseline, or both, and prints the counts.
+# omnisocket, the raw tokio-tungstenite baseline, or both, and prints the counts.
 #
-# usage: scripts/autobahn.sh [wsclient|raw|both]      (default: wsclient)
+# usage: scripts/autobahn.sh [omnisocket|raw|both]      (default: omnisocket)
 #
 # For each driver: starts a kosoku fuzzing server on a free local port, runs the driver
 # (examples/autobahn.rs or examples/autobahn_raw.rs, release build) against it, and keeps
 # the reports in target/autobahn/<agent>/ (index.json, one JSON and HTML file per case;
 # open index.html in a browser), with the server's and the driver's output next to them
 # (<agent>.kosoku.log, <agent>.driver.log). Then scripts/autobahn_counts.py summarises
-# the reports. The exit status is non-zero when wsclient failed a case or when a run
+# the reports. The exit status is non-zero when omnisocket failed a case or when a run
 # produced no results.
 #
 # Environment: PYTHON (default: python3), CARGO (default: cargo).
@@ -26,21 +26,21 @@ START_TIMEOUT=30
 REPORT_TIMEOUT=120
 
 usage() {
-    echo "usage: $0 [wsclient|raw|both]" >&2
+    echo "usage: $0 [omnisocket|raw|both]" >&2
     exit 2
 }
 
 [[ $# -le 1 ]] || usage
-case "${1:-wsclient}" in
-    wsclient) drivers=(wsclient) ;;
+case "${1:-omnisocket}" in
+    omnisocket) drivers=(omnisocket) ;;
     raw) drivers=(raw) ;;
-    both) drivers=(wsclient raw) ;;
+    both) drivers=(omnisocket raw) ;;
     *) usage ;;
 esac
 
 # The example that drives each agent, and the agent name it reports as.
 example_of() { if [[ $1 == raw ]]; then echo autobahn_raw; else echo autobahn; fi; }
-agent_of() { if [[ $1 == raw ]]; then echo tokio-tungstenite; else echo wsclient; fi; }
+agent_of() { if [[ $1 == raw ]]; then echo tokio-tungstenite; else echo omnisocket; fi; }
 
 # kosoku (PyPI): the Autobahn test cases as a fuzzing server.
 if ! command -v kosoku >/dev/null 2>&1 && ! "$PYTHON" -c 'import kosoku' 2>/dev/null; then

@@ -13,7 +13,7 @@ A case counts as failed when its behaviour is neither OK, NON-STRICT, INFORMATIO
 UNIMPLEMENTED (so FAILED, and kosoku's ERROR or NO_CLOSE), or when its closing behaviour is
 FAILED or UNCLEAN: the cases the Autobahn report shows in red.
 
-Exit status: 1 if the `wsclient` agent has a failed case, 2 if there are no results (a
+Exit status: 1 if the `omnisocket` agent has a failed case, 2 if there are no results (a
 missing or empty index), 0 otherwise.
 """
 
@@ -24,7 +24,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-GUARDED_AGENT = "wsclient"
+GUARDED_AGENT = "omnisocket"
 BEHAVIOURS = ["OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED"]
 CLOSE_BEHAVIOURS = [
     "OK",

@@ -8,12 +8,12 @@
 # tokio-tungstenite), benches/lifecycle.rs (shutdown latency and overshoot, memory per
 # idle connection, 10,000 connections), benches/trust.rs (what the system's trust store
 # adds to wss:// connect time), benches/reconnect.rs (how fast the reconnecting client comes
-# back after a drop) and the Autobahn client cases for wsclient and raw
+# back after a drop) and the Autobahn client cases for omnisocket and raw
 # tokio-tungstenite. Browser: scripts/bench_browser.sh (round trips against raw JS and
 # gloo-net, minimal wasm sizes, Autobahn from Chromium). Full logs go to target/bench-logs/;
 # criterion's reports to target/criterion/, the browser's to bench-browser/target/bench-results/.
 # Every native setting is an environment variable documented at the top of the two bench
-# files (WSCLIENT_BENCH_ROUNDS, WSCLIENT_BENCH_SCALE_N, ...); the browser's are at the top of
+# files (OMNISOCKET_BENCH_ROUNDS, OMNISOCKET_BENCH_SCALE_N, ...); the browser's are at the top of
 # scripts/bench_browser.sh.
 # BENCHMARKS.md explains the method and records the figures of a full run.
 set -euo pipefail
@@ -34,7 +34,7 @@ for arg in "$@"; do
     esac
 done
 if [ "$quick" = 1 ]; then
-    export WSCLIENT_BENCH_QUICK=1 WSCLIENT_BENCH_CRITERION=0
+    export OMNISOCKET_BENCH_QUICK=1 OMNISOCKET_BENCH_CRITERION=0
 fi
 
 started=$(date +%s)
@@ -42,19 +42,19 @@ logs=target/bench-logs
 mkdir -p "$logs"
 
 echo "==> building the benchmarks (release)"
-cargo bench -p wsclient --benches --no-run
+cargo bench -p omnisocket --benches --no-run
 
-echo "==> native: wsclient vs tokio-tungstenite (benches/compare.rs)"
-cargo bench -p wsclient --bench compare 2>&1 | tee "$logs/compare.log"
+echo "==> native: omnisocket vs tokio-tungstenite (benches/compare.rs)"
+cargo bench -p omnisocket --bench compare 2>&1 | tee "$logs/compare.log"
 
 echo "==> native: closing, memory, 10,000 connections (benches/lifecycle.rs)"
-cargo bench -p wsclient --bench lifecycle 2>&1 | tee "$logs/lifecycle.log"
+cargo bench -p omnisocket --bench lifecycle 2>&1 | tee "$logs/lifecycle.log"
 
 echo "==> native: what the system's trust store adds to wss:// connect time (benches/trust.rs)"
-cargo bench -p wsclient --bench trust 2>&1 | tee "$logs/trust.log"
+cargo bench -p omnisocket --bench trust 2>&1 | tee "$logs/trust.log"
 
 echo "==> native: reconnecting after a drop (benches/reconnect.rs)"
-cargo bench -p wsclient --bench reconnect 2>&1 | tee "$logs/reconnect.log"
+cargo bench -p omnisocket --bench reconnect 2>&1 | tee "$logs/reconnect.log"
 
 # The same comparisons again with every CPU kept busy by a niced spin loop. On a VM an
 # idle vCPU halts, and waking it costs tens of microseconds, which then dominates every
@@ -72,12 +72,12 @@ for _ in $(seq "$(nproc)"); do
     nice -n 19 bash -c 'while :; do :; done' &
     spinners+=($!)
 done
-WSCLIENT_BENCH_CRITERION=0 cargo bench -p wsclient --bench compare 2>&1 | tee "$logs/compare-awake.log"
-WSCLIENT_BENCH_PARTS=shutdown cargo bench -p wsclient --bench lifecycle 2>&1 |
+OMNISOCKET_BENCH_CRITERION=0 cargo bench -p omnisocket --bench compare 2>&1 | tee "$logs/compare-awake.log"
+OMNISOCKET_BENCH_PARTS=shutdown cargo bench -p omnisocket --bench lifecycle 2>&1 |
     tee "$logs/lifecycle-awake.log"
 stop_spinners
 
-echo "==> Autobahn client cases, natively: wsclient and raw tokio-tungstenite (scripts/autobahn.sh)"
+echo "==> Autobahn client cases, natively: omnisocket and raw tokio-tungstenite (scripts/autobahn.sh)"
 bash scripts/autobahn.sh both 2>&1 | tee "$logs/autobahn.log"
 
 if [ "$quick" = 0 ]; then

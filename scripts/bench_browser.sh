@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# The browser benchmarks of wsclient, in one command (see the Browser part of BENCHMARKS.md):
+# The browser benchmarks of omnisocket, in one command (see the Browser part of BENCHMARKS.md):
 #
 #   1. rtt       round trips per second in headless Chromium and Firefox (BENCH_BROWSERS):
-#                wsclient's WebClient, gloo-net, web-sys by hand and a plain JavaScript
+#                omnisocket's WebClient, gloo-net, web-sys by hand and a plain JavaScript
 #                WebSocket loop, in interleaved runs in one page per browser, against one
 #                tokio-tungstenite echo server (bench-browser/echo-server);
-#   2. size      the wasm of a minimal client (connect, send, receive, close) on wsclient,
+#   2. size      the wasm of a minimal client (connect, send, receive, close) on omnisocket,
 #                gloo-net and web-sys alone: size-optimised release, wasm-bindgen --target
 #                web, raw and gzip -9, and after wasm-opt -Oz when binaryen is available;
 #                and what the Leptos and Yew hooks add to a minimal app (gzip -9);
 #   3. autobahn  the Autobahn client cases (kosoku, 12.* and 13.* excluded) driven from
-#                headless Chromium by wsclient (agent wsclient-web) and by the raw
+#                headless Chromium by omnisocket (agent omnisocket-web) and by the raw
 #                WebSocket (agent chromium-raw).
 #
 # usage: scripts/bench_browser.sh [rtt] [size] [autobahn]      (default: all three)
@@ -20,7 +20,7 @@
 # Environment: BENCH_RTT_N (round trips per run, default 2000), BENCH_RTT_ROUNDS (timed
 # rounds, default 21), BENCH_BROWSERS (default "chromium firefox"), KOSOKU (default
 # kosoku), PYTHON (default python3).
-# Exit status: non-zero when a step fails, or when wsclient-web fails an Autobahn case that
+# Exit status: non-zero when a step fails, or when omnisocket-web fails an Autobahn case that
 # chromium-raw passes.
 
 set -euo pipefail
@@ -101,7 +101,7 @@ if wants size; then
     pkg_dir=$OUT/size
     rm -rf "$pkg_dir"
     mkdir -p "$pkg_dir"
-    clients=(wsclient gloo websys)
+    clients=(omnisocket gloo websys)
     for c in "${clients[@]}"; do
         (cd "$BENCH" && cargo build --quiet --profile size --target wasm32-unknown-unknown -p "min-$c")
         wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/size/min_$c.wasm"
@@ -133,7 +133,7 @@ if wants size; then
             jg=$(gz_of "$d/min_$c.js")
             gz_wasm[$c]=$wg
             case $c in
-                wsclient) name="wsclient (min-wsclient)" ;;
+                omnisocket) name="omnisocket (min-omnisocket)" ;;
                 gloo) name="gloo-net 0.7, websocket only (min-gloo)" ;;
                 websys) name="web-sys alone (min-websys)" ;;
             esac
@@ -142,9 +142,9 @@ if wants size; then
     } >"$size_table"
     {
         echo
-        echo "wsclient / gloo-net, gzipped .wasm: $(awk -v a="${gz_wasm[wsclient]}" -v b="${gz_wasm[gloo]}" 'BEGIN { printf "%.2f×", a / b }')" \
-            "($(((gz_wasm[wsclient] - gz_wasm[gloo]) / 1024)) KiB more);" \
-            "wsclient / web-sys alone: $(awk -v a="${gz_wasm[wsclient]}" -v b="${gz_wasm[websys]}" 'BEGIN { printf "%.2f×", a / b }')."
+        echo "omnisocket / gloo-net, gzipped .wasm: $(awk -v a="${gz_wasm[omnisocket]}" -v b="${gz_wasm[gloo]}" 'BEGIN { printf "%.2f×", a / b }')" \
+            "($(((gz_wasm[omnisocket] - gz_wasm[gloo]) / 1024)) KiB more);" \
+            "omnisocket / web-sys alone: $(awk -v a="${gz_wasm[omnisocket]}" -v b="${gz_wasm[websys]}" 'BEGIN { printf "%.2f×", a / b }')."
     } >>"$size_table"
     {
         echo "Code bytes by crate (wasm-bindgen output with names, before wasm-opt):"
@@ -160,11 +160,11 @@ if wants size; then
     # What each framework hook adds to a minimal CSR app (a paragraph and a button mounted to
     # the body): min-leptos against min-leptos-hook (the text is use_websocket's state, the
     # button sends), the same for Yew. The same build and wasm-bindgen steps; gzip -9 of the
-    # final _bg.wasm. The difference includes wsclient itself.
+    # final _bg.wasm. The difference includes omnisocket itself.
     say "size: the Leptos and Yew hooks (baseline app against the same app with use_websocket)"
     hook_table=$OUT/hook-sizes.md
     {
-        echo "| framework | baseline app, .wasm gzip -9 | with use_websocket, .wasm gzip -9 | added by the hook (wsclient included) |"
+        echo "| framework | baseline app, .wasm gzip -9 | with use_websocket, .wasm gzip -9 | added by the hook (omnisocket included) |"
         echo "|---|---:|---:|---:|"
     } >"$hook_table"
     for fw in leptos yew; do
@@ -175,7 +175,7 @@ if wants size; then
         done
         base=$(gz_of "$pkg_dir/min-$fw/min_${fw}_bg.wasm")
         hook=$(gz_of "$pkg_dir/min-$fw-hook/min_${fw}_hook_bg.wasm")
-        case $fw in leptos) name="Leptos 0.8 (wsclient-leptos)" ;; yew) name="Yew 0.23 (wsclient-yew)" ;; esac
+        case $fw in leptos) name="Leptos 0.8 (omnisocket-leptos)" ;; yew) name="Yew 0.23 (omnisocket-yew)" ;; esac
         echo "| $name | $base B ($(kib "$base") KiB) | $hook B ($(kib "$hook") KiB) | +$((hook - base)) B ($(kib $((hook - base))) KiB) |" >>"$hook_table"
     done
     cat "$hook_table"
@@ -196,7 +196,7 @@ if wants rtt; then
     echo "echo server on 127.0.0.1:$echo_port"
 fi
 
-agents=(wsclient-web chromium-raw)
+agents=(omnisocket-web chromium-raw)
 declare -A kosoku_port kosoku_pid
 if wants autobahn; then
     say "starting one kosoku fuzzing server per agent (it exits after writing its reports)"
@@ -218,7 +218,7 @@ fi
 
 # --- the wasm tests: built once (the ports are compile-time settings) ----------------------
 export BENCH_ECHO_PORT=$echo_port
-export BENCH_AUTOBAHN_PORT_WSCLIENT=${kosoku_port[wsclient-web]:-}
+export BENCH_AUTOBAHN_PORT_OMNISOCKET=${kosoku_port[omnisocket-web]:-}
 export BENCH_AUTOBAHN_PORT_RAW=${kosoku_port[chromium-raw]:-}
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
@@ -305,7 +305,7 @@ EOF
     fi
     cat "$ab_table"
 
-    # Where the two agents differ, case by case. wsclient-web failing a case that
+    # Where the two agents differ, case by case. omnisocket-web failing a case that
     # chromium-raw passes is a bug of the browser backend.
     "$PYTHON" - "${indexes[@]}" >"$OUT/autobahn-diff.txt" <<'EOF' || ab_status=1
 import json, sys
@@ -318,11 +318,11 @@ ours, raw = (next(iter(json.load(open(p)).values())) for p in sys.argv[1:3])
 diff = [c for c in sorted(ours, key=key) if c in raw and
         (ours[c]["behavior"], ours[c]["behaviorClose"]) != (raw[c]["behavior"], raw[c]["behaviorClose"])]
 worse = [c for c in diff if failed(ours[c]) and not failed(raw[c])]
-print(f"cases where wsclient-web and chromium-raw differ ({len(diff)}):",
+print(f"cases where omnisocket-web and chromium-raw differ ({len(diff)}):",
       " ".join(f'{c}[{ours[c]["behavior"]}/{ours[c]["behaviorClose"]} vs '
                f'{raw[c]["behavior"]}/{raw[c]["behaviorClose"]}]' for c in diff) or "-")
-print(f"cases wsclient-web fails and chromium-raw passes ({len(worse)}):", " ".join(worse) or "-")
-for name, cases in (("wsclient-web", ours), ("chromium-raw", raw)):
+print(f"cases omnisocket-web fails and chromium-raw passes ({len(worse)}):", " ".join(worse) or "-")
+for name, cases in (("omnisocket-web", ours), ("chromium-raw", raw)):
     total = sum(e["duration"] for e in cases.values()) / 1000
     nine = sum(e["duration"] for c, e in cases.items() if c.startswith("9.")) / 1000
     print(f"{name}: {total:.1f} s in the cases (server-side durations), {nine:.1f} s of it in 9.* (large messages)")

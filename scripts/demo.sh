@@ -2,7 +2,7 @@
 # The browser demo: builds www/ (Rust -> wasm32 -> wasm-bindgen) and serves the page and
 # the test server's WebSocket fault modes from one local process on 127.0.0.1. Next to it,
 # at /leptos/ and /yew/, a small chat on each of the hooks (examples/chat.rs of
-# wsclient-leptos and wsclient-yew), built the same way.
+# omnisocket-leptos and omnisocket-yew), built the same way.
 #
 #   bash scripts/demo.sh              serve on ${PORT:-8080} (PORT=0: any free port) until Ctrl-C
 #   bash scripts/demo.sh --check      instead run the end-to-end checks (www/e2e: the demo,
@@ -31,24 +31,24 @@ done
 bash scripts/setup.sh
 
 say "building the demo for wasm32 (release)"
-cargo build -q --release -p wsclient-demo --target wasm32-unknown-unknown
+cargo build -q --release -p omnisocket-demo --target wasm32-unknown-unknown
 target_dir=$(cargo metadata --format-version 1 --no-deps |
     sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 target_dir=${target_dir:-target}
 wasm-bindgen --target web --no-typescript --out-dir www/pkg \
-    "$target_dir/wasm32-unknown-unknown/release/wsclient_demo.wasm"
+    "$target_dir/wasm32-unknown-unknown/release/omnisocket_demo.wasm"
 
 # The hooks' chats both build to examples/chat.wasm: each is bound before the next build.
 for hooks in leptos yew; do
     say "building the $hooks chat for wasm32 (release)"
-    cargo build -q --release -p "wsclient-$hooks" --example chat --target wasm32-unknown-unknown
+    cargo build -q --release -p "omnisocket-$hooks" --example chat --target wasm32-unknown-unknown
     wasm-bindgen --target web --no-typescript --out-dir "www/$hooks/pkg" \
         "$target_dir/wasm32-unknown-unknown/release/examples/chat.wasm"
 done
 
 say "building the server"
-cargo build -q -p wsclient-testserver
-server="$target_dir/debug/wsclient-testserver"
+cargo build -q -p omnisocket-testserver
+server="$target_dir/debug/omnisocket-testserver"
 
 port_file=$(mktemp)
 server_pid=""

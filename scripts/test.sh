@@ -25,14 +25,14 @@ bash scripts/test_js.sh \
     node wasm-pack
 
 echo "==> the Leptos and Yew hooks in headless Chromium"
-bash scripts/test_js.sh chromium:page -- -p wsclient-leptos -p wsclient-yew --test browser
+bash scripts/test_js.sh chromium:page -- -p omnisocket-leptos -p omnisocket-yew --test browser
 
 echo "==> a Leptos app with server-side rendering: the server half renders without connecting"
-cargo test -p wsclient-leptos-ssr-check --features ssr
-cargo check -q -p wsclient-leptos-ssr-check --features hydrate --target wasm32-unknown-unknown
+cargo test -p omnisocket-leptos-ssr-check --features ssr
+cargo check -q -p omnisocket-leptos-ssr-check --features hydrate --target wasm32-unknown-unknown
 
 echo "==> the browser demo and the hooks' example apps, end to end (headless Chromium)"
 bash scripts/demo.sh --check
 
 echo "==> Autobahn conformance (native client)"
-bash scripts/autobahn.sh wsclient
+bash scripts/autobahn.sh omnisocket

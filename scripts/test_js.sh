@@ -11,7 +11,7 @@
 # `wasm-pack test --headless --chrome --firefox`, on tests/wasm_pack.rs, with nothing
 # downloaded. Extra `cargo test` arguments go after `--`:
 #
-#   scripts/test_js.sh firefox:page -- -p wsclient --test behaviour
+#   scripts/test_js.sh firefox:page -- -p omnisocket --test behaviour
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,19 +20,19 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do hosts+=("$1"); shift; done
 [ "${1:-}" = "--" ] && shift
 [ ${#hosts[@]} -gt 0 ] || { echo "usage: $0 HOST... [-- CARGO_TEST_ARGS]" >&2; exit 2; }
 # By default the crate's three suites; tests/wasm_pack.rs is the `wasm-pack` host's. The
-# hook crates' suites: `-- -p wsclient-leptos -p wsclient-yew --test browser`.
-[ $# -gt 0 ] || set -- -p wsclient --test behaviour --test browser --test reconnect
+# hook crates' suites: `-- -p omnisocket-leptos -p omnisocket-yew --test browser`.
+[ $# -gt 0 ] || set -- -p omnisocket --test behaviour --test browser --test reconnect
 
-cargo build -q -p wsclient-testserver
+cargo build -q -p omnisocket-testserver
 port_file=$(mktemp)
-target/debug/wsclient-testserver --port-file "$port_file" >/dev/null &
+target/debug/omnisocket-testserver --port-file "$port_file" >/dev/null &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; rm -f "$port_file"' EXIT
 for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done
 [ -s "$port_file" ] || { echo "the test server did not start" >&2; exit 1; }
 
-export WSCLIENT_TEST_SERVER_PORT
-WSCLIENT_TEST_SERVER_PORT=$(cat "$port_file")
+export OMNISOCKET_TEST_SERVER_PORT
+OMNISOCKET_TEST_SERVER_PORT=$(cat "$port_file")
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export WASM_BINDGEN_TEST_TIMEOUT=300
 # The browsers' flags, whichever crate's directory the runner starts in.
@@ -70,7 +70,7 @@ for host in "${hosts[@]}"; do
     echo "==> wasm tests in $host"
     # The suite checks that it runs where this says (tests/browser.rs).
     python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1]).read()' \
-        "http://127.0.0.1:$WSCLIENT_TEST_SERVER_PORT/host?set=$host"
+        "http://127.0.0.1:$OMNISOCKET_TEST_SERVER_PORT/host?set=$host"
     env "${mode_env[@]}" "${driver_env[@]}" \
         cargo test --target wasm32-unknown-unknown --no-fail-fast "$@"
 done

@@ -12,7 +12,7 @@ use crate::{Error, Message, Proxy};
 ///
 /// ```
 /// use std::time::Duration;
-/// use wsclient::{Config, Message};
+/// use omnisocket::{Config, Message};
 ///
 /// let config = Config::default()
 ///     .connect_timeout(Duration::from_secs(5))
@@ -256,7 +256,7 @@ impl Config {
     /// [`proxy`](Self::proxy)).
     ///
     /// ```
-    /// use wsclient::{Config, Proxy};
+    /// use omnisocket::{Config, Proxy};
     ///
     /// let config = Config::default().proxy("socks5h://alice:s3cret@proxy.corp:1080");
     /// assert!(matches!(config.proxy, Proxy::Url(_)));

@@ -20,9 +20,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// after about 200 bytes, with its full length added.
 ///
 /// ```
-/// use wsclient::Error;
+/// use omnisocket::Error;
 ///
-/// let err = wsclient::CloseCode::try_from(999).unwrap_err();
+/// let err = omnisocket::CloseCode::try_from(999).unwrap_err();
 /// assert!(matches!(err, Error::InvalidCloseCode { code: 999, .. }));
 /// assert!(err.to_string().contains("999"));
 /// ```

@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use serde::{Deserialize, Serialize};
-//! use wsclient::{DecodeJson, Message};
+//! use omnisocket::{DecodeJson, Message};
 //!
 //! #[derive(Serialize, Deserialize, Debug, PartialEq)]
 //! struct Chat {
@@ -19,7 +19,7 @@
 //! let error = Message::text(r#"{"user":"ada","likes":"many"}"#).json::<Chat>().unwrap_err();
 //! assert_eq!(error.path(), "likes");
 //! assert!(error.to_string().starts_with("JSON field `likes`: invalid type: string"));
-//! # Ok::<(), wsclient::JsonError>(())
+//! # Ok::<(), omnisocket::JsonError>(())
 //! ```
 
 use std::fmt;
@@ -48,7 +48,7 @@ impl Message {
 }
 
 /// Reads a message as JSON: `message.json::<T>()`. A trait, so that the name can also be
-/// [`Message::json`]'s, which builds one; bring it in scope with `use wsclient::DecodeJson`.
+/// [`Message::json`]'s, which builds one; bring it in scope with `use omnisocket::DecodeJson`.
 pub trait DecodeJson {
     /// The message's payload (text, or binary holding UTF-8 JSON) read as a `T`.
     ///

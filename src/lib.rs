@@ -12,9 +12,9 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use wsclient::{Client, Config, Message, Shutdown, WsClient};
+//! use omnisocket::{Client, Config, Message, Shutdown, WsClient};
 //!
-//! # async fn run() -> Result<(), wsclient::Error> {
+//! # async fn run() -> Result<(), omnisocket::Error> {
 //! let mut client = Client::connect("ws://127.0.0.1:9000/echo", Config::default()).await?;
 //! client.send(Message::text("hello")).await?;
 //!
@@ -54,7 +54,7 @@
 //!
 //! # Leptos, Yew and typed messages
 //!
-//! The workspace's `wsclient-leptos` and `wsclient-yew` crates give a component
+//! The workspace's `omnisocket-leptos` and `omnisocket-yew` crates give a component
 //! `use_websocket(url)`: connected on mount, reconnecting, its
 //! [`State`](reconnect::State) and messages as the framework's reactive values, a send that
 //! never waits, and a graceful close bounded by [`Config::close_timeout`] on unmount. They

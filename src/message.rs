@@ -19,7 +19,7 @@ use crate::Error;
 /// shares it there too.
 ///
 /// ```
-/// use wsclient::Message;
+/// use omnisocket::Message;
 ///
 /// let hello = Message::text("hello");
 /// assert_eq!(hello.as_text(), Some("hello"));
@@ -298,7 +298,7 @@ impl From<Bytes> for Message {
 /// [`Error::InvalidCloseCode`] for a code it may not send; nothing is sent then.
 ///
 /// ```
-/// use wsclient::CloseCode;
+/// use omnisocket::CloseCode;
 ///
 /// assert_eq!(CloseCode::NORMAL.as_u16(), 1000);
 /// assert_eq!(CloseCode::try_from(4001).map(CloseCode::as_u16).ok(), Some(4001));
@@ -405,11 +405,11 @@ pub const MAX_CLOSE_REASON_BYTES: usize = 123;
 /// The status code and reason of a Close frame.
 ///
 /// ```
-/// use wsclient::{CloseCode, CloseFrame};
+/// use omnisocket::{CloseCode, CloseFrame};
 ///
 /// let frame = CloseFrame::new(CloseCode::try_from(4001)?, "bye");
 /// assert_eq!(frame.code.as_u16(), 4001);
-/// # Ok::<(), wsclient::Error>(())
+/// # Ok::<(), omnisocket::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CloseFrame {
@@ -515,7 +515,7 @@ pub enum Shutdown {
 /// [`Shutdown::Abnormal`] carries.
 ///
 /// ```
-/// use wsclient::{Abnormal, Shutdown};
+/// use omnisocket::{Abnormal, Shutdown};
 ///
 /// fn should_retry(outcome: &Shutdown) -> bool {
 ///     matches!(

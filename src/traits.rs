@@ -38,10 +38,10 @@ impl<T: ?Sized> MaybeSend for T {}
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use wsclient::{Config, Message, Shutdown, WsClient};
+/// use omnisocket::{Config, Message, Shutdown, WsClient};
 ///
 /// // Works with either backend.
-/// async fn greet<C: WsClient>(url: &str) -> Result<Shutdown, wsclient::Error> {
+/// async fn greet<C: WsClient>(url: &str) -> Result<Shutdown, omnisocket::Error> {
 ///     let mut client = C::connect(url, Config::default()).await?;
 ///     client.send(Message::text("hello")).await?;
 ///     if let Some(reply) = client.recv().await {

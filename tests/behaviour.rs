@@ -19,11 +19,11 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 use futures_util::{SinkExt, StreamExt};
+use omnisocket::{Abnormal, Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 use support::{
     GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, connect, connect_with, frame, next_text,
     unique_id,
 };
-use wsclient::{Abnormal, Client, CloseCode, CloseFrame, Config, Error, Message, Shutdown};
 
 // --- Sending and receiving -------------------------------------------------------------
 

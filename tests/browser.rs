@@ -6,11 +6,11 @@
 //! shared suite (see README.md):
 //!
 //! ```text
-//! target/debug/wsclient-testserver --port-file /tmp/port &
-//! WSCLIENT_TEST_SERVER_PORT=$(cat /tmp/port) \
+//! target/debug/omnisocket-testserver --port-file /tmp/port &
+//! OMNISOCKET_TEST_SERVER_PORT=$(cat /tmp/port) \
 //! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 //! CHROMEDRIVER=/usr/bin/chromedriver \
-//! cargo test -p wsclient --target wasm32-unknown-unknown --test browser -- --nocapture
+//! cargo test -p omnisocket --target wasm32-unknown-unknown --test browser -- --nocapture
 //! ```
 //!
 //! The leak check needs Chromium started with `--js-flags=--expose-gc` and
@@ -34,11 +34,11 @@ use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::future::join_all;
+use omnisocket::web::{live_connections, live_sockets};
+use omnisocket::{Client, Config, Error, Message, Sender, Shutdown, Trust};
 use support::{GENEROUS, Peer, Stopwatch, Until, connect_with, frame, next_text, sleep, unique_id};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
-use wsclient::web::{live_connections, live_sockets};
-use wsclient::{Client, Config, Error, Message, Sender, Shutdown, Trust};
 
 // --- Where the suite runs ------------------------------------------------------------------
 

@@ -19,9 +19,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use omnisocket::{Client, Config, Sender, Shutdown};
 use support::{GENEROUS, Peer, Stopwatch, Until, connect_with, unique_id};
 use tokio::sync::Mutex;
-use wsclient::{Client, Config, Sender, Shutdown};
 
 /// The cases share the process's memory statistics: one at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());

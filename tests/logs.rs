@@ -15,9 +15,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use omnisocket::{Client, Config, Message, Shutdown};
 use support::{GENEROUS, Peer, next_text};
 use tracing::Level;
-use wsclient::{Client, Config, Message, Shutdown};
 
 /// Everything the subscriber writes, as text.
 #[derive(Clone, Default)]

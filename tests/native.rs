@@ -13,10 +13,10 @@ mod support;
 
 use std::time::Duration;
 
+use omnisocket::{Client, Config, Error, Message, Shutdown, Trust};
 use support::{GENEROUS, Peer, Until, connect_with, unique_id};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use wsclient::{Client, Config, Error, Message, Shutdown, Trust};
 
 #[tokio::test]
 async fn ping_frames_detect_a_half_open_connection() {
@@ -196,7 +196,7 @@ async fn futures_and_handles_are_send() {
 
 #[tokio::test]
 async fn wss_with_a_custom_root_certificate() {
-    let authority = support::tls::Authority::new("wsclient native tests");
+    let authority = support::tls::Authority::new("omnisocket native tests");
     let port = authority.echo_server().await;
     let url = format!("wss://localhost:{port}/");
 
@@ -218,7 +218,7 @@ async fn wss_with_a_custom_root_certificate() {
 
 #[tokio::test]
 async fn every_trust_setting_takes_the_given_roots() {
-    let authority = support::tls::Authority::new("wsclient trust settings");
+    let authority = support::tls::Authority::new("omnisocket trust settings");
     let port = authority.echo_server().await;
     let url = format!("wss://127.0.0.1:{port}/");
     for trust in [Trust::System, Trust::WebPki, Trust::Given] {

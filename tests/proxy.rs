@@ -14,10 +14,10 @@
 
 mod support;
 
+use omnisocket::{Client, Config, Error, Message, Trust};
 use support::proxies::{HttpRules, ProxyProcess};
 use support::tls::Authority;
 use support::{GENEROUS, Peer};
-use wsclient::{Client, Config, Error, Message, Trust};
 
 /// The servers a tunnel is tried to: the test server (`ws://`) and a TLS echo server
 /// (`wss://`, its authority trusted alone).
@@ -29,7 +29,7 @@ struct Servers {
 
 impl Servers {
     async fn start() -> Servers {
-        let authority = Authority::new("wsclient proxy tests");
+        let authority = Authority::new("omnisocket proxy tests");
         let tls_port = authority.echo_server().await;
         Servers {
             peer: Peer::start().await,
@@ -133,7 +133,7 @@ async fn an_http_proxy_with_credentials() {
 
 #[tokio::test]
 async fn a_reconnecting_client_gives_up_when_the_proxy_refuses_its_credentials() {
-    use wsclient::reconnect::{Reconnect, Reconnecting};
+    use omnisocket::reconnect::{Reconnect, Reconnecting};
     let servers = Servers::start().await;
     let proxy = ProxyProcess::tinyproxy(HttpRules {
         credentials: Some(("alice", "s3cret-pw")),

@@ -13,10 +13,10 @@
 
 mod support;
 
+use omnisocket::{Client, Config, Error, Message};
 use support::proxies::{HttpRules, ProxyProcess};
 use support::tls::Authority;
 use support::{GENEROUS, Peer};
-use wsclient::{Client, Config, Error, Message};
 
 const VARIABLES: [&str; 8] = [
     "http_proxy",
@@ -54,7 +54,7 @@ async fn echo(url: &str, config: Config) -> Result<(), Error> {
 #[tokio::test(flavor = "current_thread")]
 async fn the_environment_names_the_proxy() {
     let peer = Peer::start().await;
-    let authority = Authority::new("wsclient proxy environment");
+    let authority = Authority::new("omnisocket proxy environment");
     let tls_port = authority.echo_server().await;
     let credentials = ("erin", "env-s3cret");
     let proxy = ProxyProcess::tinyproxy(HttpRules {

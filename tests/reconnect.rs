@@ -19,11 +19,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures_util::future::{Either, select};
-use support::{GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, sleep, unique_id};
-use wsclient::reconnect::{
+use omnisocket::reconnect::{
     Event, Events, GiveUpReason, Jitter, Reconnect, Reconnecting, State, StateTracker, WhenFull,
 };
-use wsclient::{Abnormal, Client, CloseCode, Config, Error, Message, Shutdown};
+use omnisocket::{Abnormal, Client, CloseCode, Config, Error, Message, Shutdown};
+use support::{GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, sleep, unique_id};
 
 /// Short delays, so that the cases run quickly.
 fn quick() -> Reconnect {

@@ -12,16 +12,16 @@
 
 mod support;
 
+use omnisocket::{Client, Config, Error, Message, Trust};
 use support::GENEROUS;
 use support::tls::Authority;
-use wsclient::{Client, Config, Error, Message, Trust};
 
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "current_thread")]
 async fn a_ca_in_ssl_cert_file_is_trusted_by_default() {
-    let corporate = Authority::new("wsclient corporate gateway");
-    let unknown = Authority::new("wsclient unknown authority");
-    let bundle = std::env::temp_dir().join(format!("wsclient-ca-{}.pem", std::process::id()));
+    let corporate = Authority::new("omnisocket corporate gateway");
+    let unknown = Authority::new("omnisocket unknown authority");
+    let bundle = std::env::temp_dir().join(format!("omnisocket-ca-{}.pem", std::process::id()));
     std::fs::write(&bundle, corporate.pem()).unwrap();
     // SAFETY: the only test of this binary, before anything reads the environment.
     unsafe {

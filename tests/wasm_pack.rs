@@ -16,9 +16,9 @@
 
 mod support;
 
+use omnisocket::Message;
 use support::{GENEROUS, Peer, connect, next_text};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use wsclient::Message;
 
 wasm_bindgen_test_configure!(run_in_browser);
 

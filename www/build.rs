@@ -1,4 +1,4 @@
-//! `web`: the one target predicate this crate switches on, as in the wsclient crate.
+//! `web`: the one target predicate this crate switches on, as in the omnisocket crate.
 
 fn main() {
     cfg_aliases::cfg_aliases! {

@@ -24,7 +24,7 @@ pub(crate) type Result<T, E = BoxError> = std::result::Result<T, E>;
 pub(crate) type RawSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Which part this process plays; unset in the process `cargo bench` starts.
-pub(crate) const ROLE_VAR: &str = "WSCLIENT_BENCH_ROLE";
+pub(crate) const ROLE_VAR: &str = "OMNISOCKET_BENCH_ROLE";
 const ROLE_SERVER: &str = "echo-server";
 
 /// The text message the server echoes on `/sink`.
@@ -71,14 +71,14 @@ pub(crate) fn env_or(name: &str, default: u64) -> u64 {
 }
 
 /// The client's config in the benchmarks: the default, with the read buffer of
-/// `WSCLIENT_BENCH_READ_BUFFER` (bytes) when set, to compare sizes.
+/// `OMNISOCKET_BENCH_READ_BUFFER` (bytes) when set, to compare sizes.
 #[allow(dead_code, reason = "not every benchmark uses it")]
-pub(crate) fn client_config() -> wsclient::Config {
-    let config = wsclient::Config::default();
-    match std::env::var("WSCLIENT_BENCH_READ_BUFFER") {
+pub(crate) fn client_config() -> omnisocket::Config {
+    let config = omnisocket::Config::default();
+    match std::env::var("OMNISOCKET_BENCH_READ_BUFFER") {
         Ok(_) => {
             let default = config.read_buffer as u64;
-            config.read_buffer(env_or("WSCLIENT_BENCH_READ_BUFFER", default) as usize)
+            config.read_buffer(env_or("OMNISOCKET_BENCH_READ_BUFFER", default) as usize)
         }
         Err(_) => config,
     }
@@ -101,7 +101,7 @@ pub(crate) fn raise_fd_limit() -> u64 {
     limit.rlim_cur
 }
 
-/// Opens a raw tokio-tungstenite connection with Nagle off, as `wsclient` does.
+/// Opens a raw tokio-tungstenite connection with Nagle off, as `omnisocket` does.
 pub(crate) async fn connect_raw(url: &str) -> Result<RawSocket> {
     let (socket, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
     Ok(socket)

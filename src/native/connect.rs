@@ -58,7 +58,7 @@ async fn upgrade(
 ) -> Result<(Socket, Option<String>), Error> {
     if tokio::runtime::Handle::try_current().is_err() {
         return Err(Error::Environment(
-            "the native backend of wsclient must run inside a tokio runtime",
+            "the native backend of omnisocket must run inside a tokio runtime",
         ));
     }
     let request = build_request(url, config)?;

@@ -48,10 +48,10 @@ use crate::{Client, CloseFrame, Config, Error, MaybeSend, Message, Shutdown, WsC
 /// ```no_run
 /// use std::time::Duration;
 /// use futures_util::StreamExt;
-/// use wsclient::reconnect::{Event, Reconnect, Reconnecting};
-/// use wsclient::{Client, Config, Message};
+/// use omnisocket::reconnect::{Event, Reconnect, Reconnecting};
+/// use omnisocket::{Client, Config, Message};
 ///
-/// # async fn run() -> Result<(), wsclient::Error> {
+/// # async fn run() -> Result<(), omnisocket::Error> {
 /// let policy = Reconnect::default()
 ///     .backoff(Duration::from_millis(200), Duration::from_secs(30))
 ///     .max_attempts(Some(10));
@@ -59,7 +59,7 @@ use crate::{Client, CloseFrame, Config, Error, MaybeSend, Message, Shutdown, WsC
 ///     Reconnecting::<Client>::connect("ws://127.0.0.1:9000/echo", Config::default(), policy)
 ///         .await?;
 /// let mut events = ws.events();
-/// # let spawn = |_: futures_util::stream::Collect<wsclient::reconnect::Events, Vec<Event>>| ();
+/// # let spawn = |_: futures_util::stream::Collect<omnisocket::reconnect::Events, Vec<Event>>| ();
 /// // In a task of its own: show the state to the user.
 /// # /*
 /// spawn(async move {
@@ -106,11 +106,11 @@ impl<C: WsClient + 'static> Reconnecting<C> {
     /// by [`Config::connect_timeout`].
     ///
     /// ```no_run
-    /// use wsclient::reconnect::{Reconnect, Reconnecting};
-    /// use wsclient::{Client, Config};
+    /// use omnisocket::reconnect::{Reconnect, Reconnecting};
+    /// use omnisocket::{Client, Config};
     ///
-    /// # async fn fresh_token() -> Result<String, wsclient::Error> { Ok("t".into()) }
-    /// # async fn run() -> Result<(), wsclient::Error> {
+    /// # async fn fresh_token() -> Result<String, omnisocket::Error> { Ok("t".into()) }
+    /// # async fn run() -> Result<(), omnisocket::Error> {
     /// let ws = Reconnecting::<Client>::connect_with(Reconnect::default(), |attempt| async move {
     ///     let token = fresh_token().await?;
     ///     Ok((format!("wss://example.com/live?token={token}&attempt={attempt}"), Config::default()))

@@ -22,14 +22,14 @@ impl<C: WsClient + 'static> Reconnecting<C> {
     ///
     /// The client moves in: take a [`sender`](Self::sender) first to send and stop it. The
     /// events are this call's [`events`](Self::events) (from the start for the first
-    /// call). This is what the Leptos and Yew hooks (`wsclient-leptos`, `wsclient-yew`)
+    /// call). This is what the Leptos and Yew hooks (`omnisocket-leptos`, `omnisocket-yew`)
     /// spawn on mount.
     ///
     /// ```no_run
-    /// use wsclient::reconnect::{Reconnect, Reconnecting};
-    /// use wsclient::{Client, Config, Message};
+    /// use omnisocket::reconnect::{Reconnect, Reconnecting};
+    /// use omnisocket::{Client, Config, Message};
     ///
-    /// # async fn run() -> Result<(), wsclient::Error> {
+    /// # async fn run() -> Result<(), omnisocket::Error> {
     /// let ws = Reconnecting::<Client>::start("ws://127.0.0.1:9000/echo", Config::default(), Reconnect::default())?;
     /// let sender = ws.sender();
     /// sender.try_send(Message::text("hi"))?;

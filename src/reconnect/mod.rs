@@ -4,10 +4,10 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use wsclient::reconnect::{Event, Reconnect, Reconnecting};
-//! use wsclient::{Client, Config, Message, Shutdown};
+//! use omnisocket::reconnect::{Event, Reconnect, Reconnecting};
+//! use omnisocket::{Client, Config, Message, Shutdown};
 //!
-//! # async fn run() -> Result<(), wsclient::Error> {
+//! # async fn run() -> Result<(), omnisocket::Error> {
 //! let policy = Reconnect::default()
 //!     .backoff(Duration::from_millis(200), Duration::from_secs(30)) // base, cap
 //!     .max_attempts(Some(10)); // None: forever

@@ -40,7 +40,7 @@ type Predicate = Arc<dyn Fn(&Failure<'_>) -> bool>;
 ///
 /// ```
 /// use std::time::Duration;
-/// use wsclient::reconnect::{Jitter, Reconnect, WhenFull};
+/// use omnisocket::reconnect::{Jitter, Reconnect, WhenFull};
 ///
 /// let policy = Reconnect::default()
 ///     .backoff(Duration::from_millis(200), Duration::from_secs(30)) // base, cap
@@ -151,8 +151,8 @@ impl Reconnect {
     /// add to it.
     ///
     /// ```
-    /// use wsclient::reconnect::{Failure, Reconnect};
-    /// use wsclient::Shutdown;
+    /// use omnisocket::reconnect::{Failure, Reconnect};
+    /// use omnisocket::Shutdown;
     ///
     /// // Also stop when the server closes with 4001 ("logged out", say).
     /// let policy = Reconnect::default().give_up_when(|failure| {

@@ -83,7 +83,7 @@ impl fmt::Display for State {
 ///
 /// ```
 /// use std::time::Duration;
-/// use wsclient::reconnect::{Event, State, StateTracker};
+/// use omnisocket::reconnect::{Event, State, StateTracker};
 ///
 /// let mut tracker = StateTracker::default();
 /// assert!(tracker.update(&Event::Open { attempt: 1, protocol: None }));

@@ -1,5 +1,5 @@
 //! A reconnecting client bound to a user interface (the `ui` feature, in the browser): what
-//! the Leptos and Yew hooks (`wsclient-leptos`, `wsclient-yew`) are made of, for any other
+//! the Leptos and Yew hooks (`omnisocket-leptos`, `omnisocket-yew`) are made of, for any other
 //! framework to build its own.
 //!
 //! [`Options`] says how to connect, how to reconnect and how to read messages (as they
@@ -12,7 +12,7 @@
 //! which nothing is called again.
 //!
 //! ```no_run
-//! use wsclient::ui::Options;
+//! use omnisocket::ui::Options;
 //!
 //! let binding = Options::default().bind(
 //!     "ws://127.0.0.1:9000/echo",
@@ -20,7 +20,7 @@
 //!     |message| println!("{message:?}"), // and for the last message
 //! );
 //! binding.open(); // on mount (in the browser; natively, as on a server, nothing happens)
-//! let _ = binding.control().send(wsclient::Message::text("hi"));
+//! let _ = binding.control().send(omnisocket::Message::text("hi"));
 //! binding.unmount(); // a graceful close in the background
 //! ```
 
@@ -48,8 +48,8 @@ pub use running::{Control, Running};
 ///
 /// ```
 /// use serde::Deserialize;
-/// use wsclient::reconnect::Reconnect;
-/// use wsclient::ui::Options;
+/// use omnisocket::reconnect::Reconnect;
+/// use omnisocket::ui::Options;
 ///
 /// #[derive(Deserialize)]
 /// struct Line {

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 pub const IN_BROWSER: bool = true;
 
 /// The port of the test server started by the test command.
-const PORT: Option<&str> = option_env!("WSCLIENT_TEST_SERVER_PORT");
+const PORT: Option<&str> = option_env!("OMNISOCKET_TEST_SERVER_PORT");
 
 #[wasm_bindgen]
 extern "C" {
@@ -34,7 +34,7 @@ impl Peer {
     pub async fn start() -> Peer {
         let port = PORT
             .and_then(|port| port.parse().ok())
-            .expect("WSCLIENT_TEST_SERVER_PORT must name the test server's port at compile time");
+            .expect("OMNISOCKET_TEST_SERVER_PORT must name the test server's port at compile time");
         Peer { port }
     }
 

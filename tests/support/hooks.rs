@@ -127,9 +127,9 @@ pub async fn wait_for_text(
 pub async fn wait_until_nothing_alive() {
     let alive = || {
         (
-            wsclient::web::live_sockets(),
-            wsclient::web::live_connections(),
-            wsclient::ui::live_clients(),
+            omnisocket::web::live_sockets(),
+            omnisocket::web::live_connections(),
+            omnisocket::ui::live_clients(),
         )
     };
     for _ in 0..GENEROUS.as_millis() / 10 {
@@ -154,10 +154,10 @@ macro_rules! hook_cases {
             use super::hooks::{Line, wait_until_nothing_alive};
             use super::support::{GENEROUS, Peer, Until, sleep, unique_id};
             use super::{mount, mount_typed};
+            use omnisocket::reconnect::{Jitter, Reconnect};
+            use omnisocket::ui::Options;
+            use omnisocket::{Error, Message};
             use wasm_bindgen_test::wasm_bindgen_test;
-            use wsclient::reconnect::{Jitter, Reconnect};
-            use wsclient::ui::Options;
-            use wsclient::{Error, Message};
 
             #[wasm_bindgen_test]
             async fn a_message_sent_comes_back_into_the_page() {

@@ -2,7 +2,7 @@
 //!
 //! Natively the server runs in-process (one per test, on port 0); in the browser it is a
 //! separate process started by the test command, whose port is compiled in through
-//! `WSCLIENT_TEST_SERVER_PORT`. Both read the server's reports over HTTP, so the cases
+//! `OMNISOCKET_TEST_SERVER_PORT`. Both read the server's reports over HTTP, so the cases
 //! see the same thing on both targets.
 
 #![allow(
@@ -15,8 +15,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use omnisocket::{Client, CloseCode, CloseFrame, Config};
 use serde::Deserialize;
-use wsclient::{Client, CloseCode, CloseFrame, Config};
 
 /// Declares one case for both targets.
 macro_rules! case {

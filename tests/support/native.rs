@@ -2,9 +2,9 @@
 
 use std::time::{Duration, Instant};
 
+use omnisocket_testserver::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wsclient_testserver::TestServer;
 
 /// `true` in the browser.
 pub const IN_BROWSER: bool = false;

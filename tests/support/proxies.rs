@@ -186,7 +186,7 @@ pub fn free_port() -> u16 {
 fn scratch_dir(name: &str) -> PathBuf {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
-        "wsclient-{name}-{}-{}",
+        "omnisocket-{name}-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));

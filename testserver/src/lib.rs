@@ -1,7 +1,7 @@
 //! A WebSocket test server with fault modes chosen per connection by the URL.
 //!
 //! Used in-process by native tokio tests ([`TestServer::start`]) and as a separate
-//! process (the `wsclient-testserver` binary) by browser tests, which read what the
+//! process (the `omnisocket-testserver` binary) by browser tests, which read what the
 //! server observed over HTTP (`GET /report?id=..`).
 //!
 //! The HTTP upgrade and the frame layer are written by hand (tungstenite is only used
@@ -76,7 +76,7 @@
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use std::time::Duration;
-//! let server = wsclient_testserver::TestServer::start().await?;
+//! let server = omnisocket_testserver::TestServer::start().await?;
 //! let url = server.url("/close-first?id=t1&code=4000&reason=bye");
 //! // ... connect a client to `url` ...
 //! let report = server

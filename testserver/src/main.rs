@@ -1,7 +1,7 @@
-//! `wsclient-testserver`: the test server as a process, for browser (wasm) tests.
+//! `omnisocket-testserver`: the test server as a process, for browser (wasm) tests.
 //!
 //! ```text
-//! wsclient-testserver [--port N] [--port-file PATH] [--static DIR] [--exit-on-stdin-close] [--verbose]
+//! omnisocket-testserver [--port N] [--port-file PATH] [--static DIR] [--exit-on-stdin-close] [--verbose]
 //! ```
 //!
 //! Prints exactly one line `PORT=NNNNN` to stdout once listening, writes the port to
@@ -13,9 +13,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use wsclient_testserver::{Options, TestServer};
+use omnisocket_testserver::{Options, TestServer};
 
-const USAGE: &str = "usage: wsclient-testserver [--port N (default 0: any free port)] \
+const USAGE: &str = "usage: omnisocket-testserver [--port N (default 0: any free port)] \
                      [--port-file PATH] [--static DIR] [--exit-on-stdin-close] [--verbose]";
 
 #[derive(Debug, Default)]
@@ -102,7 +102,7 @@ async fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("wsclient-testserver: {e}\n{USAGE}");
+            eprintln!("omnisocket-testserver: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -114,7 +114,7 @@ async fn main() -> ExitCode {
         Ok(server) => server,
         Err(e) => {
             eprintln!(
-                "wsclient-testserver: cannot listen on 127.0.0.1:{}: {e}",
+                "omnisocket-testserver: cannot listen on 127.0.0.1:{}: {e}",
                 args.port
             );
             return ExitCode::FAILURE;
@@ -122,7 +122,10 @@ async fn main() -> ExitCode {
     };
     if let Some(path) = &args.port_file {
         if let Err(e) = write_port_file(path, server.port()) {
-            eprintln!("wsclient-testserver: cannot write {}: {e}", path.display());
+            eprintln!(
+                "omnisocket-testserver: cannot write {}: {e}",
+                path.display()
+            );
             return ExitCode::FAILURE;
         }
     }
@@ -132,11 +135,11 @@ async fn main() -> ExitCode {
         .is_err()
     {
         // Whoever started us is not listening; keep serving anyway (they may use the port file).
-        eprintln!("wsclient-testserver: could not write the PORT line to stdout");
+        eprintln!("omnisocket-testserver: could not write the PORT line to stdout");
     }
     drop(stdout);
     if let Err(e) = wait_for_stop(args.exit_on_stdin_close).await {
-        eprintln!("wsclient-testserver: cannot install signal handlers: {e}");
+        eprintln!("omnisocket-testserver: cannot install signal handlers: {e}");
         return ExitCode::FAILURE;
     }
     server.shutdown();

@@ -1,4 +1,4 @@
-//! The `wsclient-testserver` binary: PORT line, port file, exit on stdin close / SIGTERM.
+//! The `omnisocket-testserver` binary: PORT line, port file, exit on stdin close / SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn spawn(args: &[&str]) -> (Child, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsclient-testserver"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_omnisocket-testserver"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -88,7 +88,7 @@ fn exits_on_sigterm() {
 
 #[test]
 fn rejects_bad_arguments() {
-    let out = Command::new(env!("CARGO_BIN_EXE_wsclient-testserver"))
+    let out = Command::new(env!("CARGO_BIN_EXE_omnisocket-testserver"))
         .arg("--bogus")
         .output()
         .unwrap();

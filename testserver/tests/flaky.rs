@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 
 use common::{LONG, Ws, closed, connect, http_get, next};
 use futures_util::SinkExt;
+use omnisocket_testserver::{ConnectionReport, FlakyReport, TestServer};
 use tokio::time::timeout;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use wsclient_testserver::{ConnectionReport, FlakyReport, TestServer};
 
 /// The `refuse_ms` of these tests.
 const WINDOW: Duration = Duration::from_millis(1000);

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::{LONG, Ws, closed, connect, http_get, next};
 use futures_util::{SinkExt, StreamExt};
+use omnisocket_testserver::{ConnectionReport, SequenceCheck, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
@@ -15,7 +16,6 @@ use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use wsclient_testserver::{ConnectionReport, SequenceCheck, TestServer};
 
 /// Reads until the server ends the stream, then drops the client (closing TCP), so
 /// the server need not wait out its 2 s linger before it reports `tcp_closed`.

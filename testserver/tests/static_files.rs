@@ -8,12 +8,12 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use omnisocket_testserver::{Options, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
-use wsclient_testserver::{Options, TestServer};
 
 /// A fresh directory `<tmp>/wsts-static-<pid>-<name>/` holding `www/` (served) and a
 /// `secret.txt` next to it (not served).
@@ -169,7 +169,7 @@ async fn without_static_dir_nothing_is_served() {
 #[test]
 fn binary_serves_static_dir_and_rejects_a_missing_one() {
     let (base, www) = fixture("binary");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsclient-testserver"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_omnisocket-testserver"))
         .args(["--static", www.to_str().unwrap(), "--exit-on-stdin-close"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -198,7 +198,7 @@ fn binary_serves_static_dir_and_rejects_a_missing_one() {
     assert!(child.wait().unwrap().success());
 
     let missing = base.join("does-not-exist");
-    let status = Command::new(env!("CARGO_BIN_EXE_wsclient-testserver"))
+    let status = Command::new(env!("CARGO_BIN_EXE_omnisocket-testserver"))
         .args(["--static", missing.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

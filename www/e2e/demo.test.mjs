@@ -1,6 +1,6 @@
 // End-to-end check of the browser demo, used as a person would: choose a server
 // behaviour, connect, send, shut down, read the outcome. Runs in headless Chromium
-// against the page served by `wsclient-testserver --static www`.
+// against the page served by `omnisocket-testserver --static www`.
 //
 //   bash scripts/demo.sh --check          # builds, serves on a free port, runs this
 //   DEMO_URL=http://127.0.0.1:8080/ npm test   # against a demo that is already running
@@ -88,7 +88,7 @@ async function latest(kind) {
   }, kind);
 }
 
-describe("the wsclient demo page", () => {
+describe("the omnisocket demo page", () => {
   it("echo: send, receive, then shutdown() is Clean 1000", async () => {
     await choose("echo", { timeout: 2000 });
     assert.match(await page.textContent("#url"), /^ws:\/\/127\.0\.0\.1:\d+\/echo$/);

@@ -1,7 +1,7 @@
 // End-to-end check of the two hook chats, /leptos/ and /yew/ (examples/chat.rs of
-// wsclient-leptos and wsclient-yew), used as a person would: wait for the connection,
+// omnisocket-leptos and omnisocket-yew), used as a person would: wait for the connection,
 // send, read the echo, unmount and mount the chat, shut down. Runs in headless Chromium
-// against the pages served by `wsclient-testserver --static www`.
+// against the pages served by `omnisocket-testserver --static www`.
 //
 //   bash scripts/demo.sh --check          # builds, serves on a free port, runs this
 //   DEMO_URL=http://127.0.0.1:8080/ node --test hooks.test.mjs   # against a running demo

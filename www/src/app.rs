@@ -17,14 +17,14 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
+use omnisocket::reconnect::{Events, Reconnecting};
+use omnisocket::{Client, CloseCode, CloseFrame, Config, Message, Shutdown};
 use wasm_bindgen::prelude::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{
     Document, Event, EventTarget, HtmlButtonElement, HtmlElement, HtmlInputElement,
     HtmlSelectElement,
 };
-use wsclient::reconnect::{Events, Reconnecting};
-use wsclient::{Client, CloseCode, CloseFrame, Config, Message, Shutdown};
 
 use crate::behaviour::Behaviour;
 use crate::dom::{self, Listener};

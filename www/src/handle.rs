@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use wsclient::reconnect::ReconnectingSender;
-use wsclient::{CloseFrame, Error, Message, Sender, Shutdown};
+use omnisocket::reconnect::ReconnectingSender;
+use omnisocket::{CloseFrame, Error, Message, Sender, Shutdown};
 
 /// Sends on, and closes, the current connection.
 #[derive(Clone, Debug)]

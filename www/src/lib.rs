@@ -1,4 +1,4 @@
-//! The browser demo of the `wsclient` crate.
+//! The browser demo of the `omnisocket` crate.
 //!
 //! A page (`www/index.html`) on which a person picks how the test server should behave
 //! (echo; never answer the Close; answer late; keep sending after the Close; close first;
@@ -8,12 +8,12 @@
 //! it took. It also shows a close code the browser may not send being refused with an
 //! error.
 //!
-//! With the last behaviour the page connects `wsclient::reconnect::Reconnecting` instead of
+//! With the last behaviour the page connects `omnisocket::reconnect::Reconnecting` instead of
 //! the plain `Client`, and logs its events as they happen: each drop, the backoff before
 //! each attempt, the refused attempts, the next Open and the messages queued meanwhile
 //! going out; `shutdown(timeout)` then stops it for good.
 //!
-//! Everything here is built on wsclient's public API. Natively this crate is empty;
+//! Everything here is built on omnisocket's public API. Natively this crate is empty;
 //! `bash scripts/demo.sh` builds it for `wasm32-unknown-unknown`, runs `wasm-bindgen`, and
 //! serves the page and the test server's WebSocket modes from one local origin.
 

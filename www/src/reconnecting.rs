@@ -5,8 +5,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use wsclient::Error;
-use wsclient::reconnect::{Event, Failure, GiveUpReason, Reconnect};
+use omnisocket::Error;
+use omnisocket::reconnect::{Event, Failure, GiveUpReason, Reconnect};
 
 use crate::app::outcome_parts;
 
@@ -122,7 +122,7 @@ pub(crate) fn describe(event: &Event) -> Line {
 }
 
 /// `Clean 1000 ""`, `TimedOut` or `Abnormal(..)`, as in the outcome box.
-fn outcome_text(outcome: &wsclient::Shutdown) -> String {
+fn outcome_text(outcome: &omnisocket::Shutdown) -> String {
     outcome_parts(outcome).0
 }
 

@@ -6,7 +6,7 @@
 //! the browser answers, and the closing handshake). `/getCaseCount` comes first,
 //! `/updateReports?agent=AGENT` last. Both agents follow exactly this logic:
 //!
-//! - `wsclient-web`: `wsclient::Client` (the browser's `WebClient`), echoing until `recv()`
+//! - `omnisocket-web`: `omnisocket::Client` (the browser's `WebClient`), echoing until `recv()`
 //!   returns `None` or an error, then `shutdown`, which returns at once with the outcome
 //!   when the connection has already ended.
 //! - `chromium-raw`: the page's `WebSocket` from plain JavaScript (`binaryType =
@@ -18,7 +18,7 @@ use std::time::Duration;
 use futures_util::future::{Either, select};
 use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen_futures::JsFuture;
-use wsclient::{Client, Config, Shutdown};
+use omnisocket::{Client, Config, Shutdown};
 
 use crate::{js, now_ms, report, say};
 
@@ -32,8 +32,8 @@ const CONTROL_TIMEOUT_MS: u32 = 120_000;
 /// Who drives the cases.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Agent {
-    /// `wsclient`'s `WebClient`.
-    WsclientWeb,
+    /// `omnisocket`'s `WebClient`.
+    OmnisocketWeb,
     /// The browser's `WebSocket` from plain JavaScript.
     ChromiumRaw,
 }
@@ -42,7 +42,7 @@ impl Agent {
     /// The agent name in the reports.
     pub fn name(self) -> &'static str {
         match self {
-            Agent::WsclientWeb => "wsclient-web",
+            Agent::OmnisocketWeb => "omnisocket-web",
             Agent::ChromiumRaw => "chromium-raw",
         }
     }
@@ -59,7 +59,7 @@ pub async fn run(agent: Agent, port: u16, case_timeout_ms: u32) -> Result<(), St
     let name = agent.name();
     let count_url = format!("{base}/getCaseCount");
     let count = match agent {
-        Agent::WsclientWeb => wsclient_last_text(&count_url).await?,
+        Agent::OmnisocketWeb => omnisocket_last_text(&count_url).await?,
         Agent::ChromiumRaw => raw_last_text(&count_url).await?,
     };
     let count: u32 = count
@@ -74,9 +74,9 @@ pub async fn run(agent: Agent, port: u16, case_timeout_ms: u32) -> Result<(), St
         let url = format!("{base}/runCase?case={case}&agent={name}");
         let case_started = now_ms();
         let note = match agent {
-            Agent::WsclientWeb => {
+            Agent::OmnisocketWeb => {
                 let timeout = TimeoutFuture::new(case_timeout_ms);
-                match select(pin!(wsclient_case(&url)), timeout).await {
+                match select(pin!(omnisocket_case(&url)), timeout).await {
                     Either::Left((note, _)) => note,
                     Either::Right(_) => format!("no end after {case_timeout_ms} ms, abandoned"),
                 }
@@ -102,7 +102,7 @@ pub async fn run(agent: Agent, port: u16, case_timeout_ms: u32) -> Result<(), St
 
     let update_url = format!("{base}/updateReports?agent={name}");
     match agent {
-        Agent::WsclientWeb => wsclient_last_text(&update_url).await?,
+        Agent::OmnisocketWeb => omnisocket_last_text(&update_url).await?,
         Agent::ChromiumRaw => raw_last_text(&update_url).await?,
     };
     report(&format!("autobahn|{name}|{count} cases|{seconds:.1} s"));
@@ -115,8 +115,8 @@ fn config() -> Config {
         .close_timeout(CLOSE_TIMEOUT)
 }
 
-/// One case as `wsclient-web`; returns a line saying how it ended.
-async fn wsclient_case(url: &str) -> String {
+/// One case as `omnisocket-web`; returns a line saying how it ended.
+async fn omnisocket_case(url: &str) -> String {
     let mut client = match Client::connect(url, config()).await {
         Ok(client) => client,
         Err(error) => return format!("connect failed: {error}"),
@@ -145,9 +145,9 @@ async fn wsclient_case(url: &str) -> String {
     notes.join("; ")
 }
 
-/// Connects with `wsclient` and returns the last text message before the end (an error
+/// Connects with `omnisocket` and returns the last text message before the end (an error
 /// after the connection opened ends it too, as with the raw agent).
-async fn wsclient_last_text(url: &str) -> Result<String, String> {
+async fn omnisocket_last_text(url: &str) -> Result<String, String> {
     let run = async {
         let mut client = Client::connect(url, config())
             .await

@@ -1,11 +1,11 @@
-//! Browser benchmarks of `wsclient`, run in headless Chromium by `wasm-bindgen-test-runner`
+//! Browser benchmarks of `omnisocket`, run in headless Chromium by `wasm-bindgen-test-runner`
 //! (see `tests/` and `scripts/bench_browser.sh` at the repository root).
 //!
 //! - [`rtt`]: sequential round trips of a 32-byte text message per second, for
-//!   `wsclient`'s `WebClient`, gloo-net, web-sys by hand and a plain JavaScript loop,
+//!   `omnisocket`'s `WebClient`, gloo-net, web-sys by hand and a plain JavaScript loop,
 //!   against the same echo server, in interleaved runs.
-//! - [`autobahn`]: the Autobahn client test cases driven from the page, by `wsclient`
-//!   (agent `wsclient-web`) and by the browser's `WebSocket` from plain JavaScript (agent
+//! - [`autobahn`]: the Autobahn client test cases driven from the page, by `omnisocket`
+//!   (agent `omnisocket-web`) and by the browser's `WebSocket` from plain JavaScript (agent
 //!   `chromium-raw`).
 //!
 //! Lines meant for the summary start with [`REPORT_PREFIX`].

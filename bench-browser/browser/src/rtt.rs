@@ -17,7 +17,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
-use wsclient::{Client, Config, Message};
+use omnisocket::{Client, Config, Message};
 
 use crate::{js, now_ms, report, say};
 
@@ -27,8 +27,8 @@ pub const PAYLOAD: &str = "0123456789abcdef0123456789abcdef";
 /// The clients compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variant {
-    /// `wsclient::Client` (the browser's `WebClient`): `send(..).await`, `recv().await`.
-    Wsclient,
+    /// `omnisocket::Client` (the browser's `WebClient`): `send(..).await`, `recv().await`.
+    Omnisocket,
     /// gloo-net 0.7's `websocket::futures::WebSocket`, through `SinkExt::send` and
     /// `StreamExt::next`.
     GlooNet,
@@ -46,7 +46,7 @@ pub enum Variant {
 impl Variant {
     /// All, in the order of the table.
     pub const ALL: [Variant; 5] = [
-        Variant::Wsclient,
+        Variant::Omnisocket,
         Variant::GlooNet,
         Variant::WebSysTask,
         Variant::WebSys,
@@ -56,7 +56,7 @@ impl Variant {
     /// The name in the table.
     pub fn name(self) -> &'static str {
         match self {
-            Variant::Wsclient => "wsclient (WebClient)",
+            Variant::Omnisocket => "omnisocket (WebClient)",
             Variant::GlooNet => "gloo-net 0.7",
             Variant::WebSys => "web-sys by hand",
             Variant::WebSysTask => "web-sys by hand, awaited in a task",
@@ -70,7 +70,7 @@ impl Variant {
     /// The connection failed or an echo was wrong.
     pub async fn run(self, url: &str, n: u32) -> Result<f64, String> {
         match self {
-            Variant::Wsclient => wsclient_rtt(url, n).await,
+            Variant::Omnisocket => omnisocket_rtt(url, n).await,
             Variant::GlooNet => gloo_rtt(url, n).await,
             Variant::WebSys => websys_rtt(url, n).await,
             Variant::WebSysTask => websys_task_rtt(url, n).await,
@@ -184,7 +184,7 @@ fn check(reply: Option<Message>) -> Result<(), String> {
     }
 }
 
-async fn wsclient_rtt(url: &str, n: u32) -> Result<f64, String> {
+async fn omnisocket_rtt(url: &str, n: u32) -> Result<f64, String> {
     let mut client = Client::connect(url, Config::default())
         .await
         .map_err(|e| e.to_string())?;

@@ -1,9 +1,9 @@
 //! The Autobahn client cases from headless Chromium (see `bench_browser::autobahn`).
 //!
 //! Each agent needs its own kosoku fuzzing server (it exits after writing the reports),
-//! whose port is given at compile time: `BENCH_AUTOBAHN_PORT_WSCLIENT` (agent
-//! `wsclient-web`) and `BENCH_AUTOBAHN_PORT_RAW` (agent `chromium-raw`). A test whose port
-//! is unset is skipped; run one at a time with a filter (`-- wsclient_web`). Set
+//! whose port is given at compile time: `BENCH_AUTOBAHN_PORT_OMNISOCKET` (agent
+//! `omnisocket-web`) and `BENCH_AUTOBAHN_PORT_RAW` (agent `chromium-raw`). A test whose port
+//! is unset is skipped; run one at a time with a filter (`-- omnisocket_web`). Set
 //! `WASM_BINDGEN_TEST_TIMEOUT` to a few hundred seconds: the suite takes minutes.
 
 #![cfg(web)]
@@ -31,10 +31,10 @@ async fn run(agent: Agent, port: Option<u16>) {
 }
 
 #[wasm_bindgen_test]
-async fn autobahn_wsclient_web() {
+async fn autobahn_omnisocket_web() {
     run(
-        Agent::WsclientWeb,
-        port(option_env!("BENCH_AUTOBAHN_PORT_WSCLIENT")),
+        Agent::OmnisocketWeb,
+        port(option_env!("BENCH_AUTOBAHN_PORT_OMNISOCKET")),
     )
     .await;
 }

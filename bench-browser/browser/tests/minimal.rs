@@ -1,4 +1,4 @@
-//! Runs the three minimal clients whose wasm size is measured (`min-wsclient`, `min-gloo`,
+//! Runs the three minimal clients whose wasm size is measured (`min-omnisocket`, `min-gloo`,
 //! `min-websys`) once against the echo server: what is measured works.
 //!
 //! Needs `BENCH_ECHO_PORT` at compile time.
@@ -19,8 +19,8 @@ async fn minimal_clients_echo() {
     let url = format!("ws://127.0.0.1:{port}/");
     let replies = [
         (
-            "min-wsclient",
-            min_wsclient::wsclient_minimal(url.clone()).await,
+            "min-omnisocket",
+            min_omnisocket::omnisocket_minimal(url.clone()).await,
         ),
         ("min-gloo", min_gloo::gloo_minimal(url.clone()).await),
         ("min-websys", min_websys::websys_minimal(url.clone()).await),

@@ -1,8 +1,8 @@
-//! The minimal client of `min-wsclient`, on gloo-net's `websocket` feature: connect, send
+//! The minimal client of `min-omnisocket`, on gloo-net's `websocket` feature: connect, send
 //! one text message, receive one message, close.
 //!
 //! gloo-net's `close` sends the Close and returns at once (it has no way to wait for the
-//! server's answer); otherwise this does what `min-wsclient` does.
+//! server's answer); otherwise this does what `min-omnisocket` does.
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use gloo_net::websocket::Message;

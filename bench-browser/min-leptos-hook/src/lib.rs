@@ -1,10 +1,10 @@
-//! `min-leptos` with `wsclient_leptos::use_websocket`: the paragraph shows the hook's
+//! `min-leptos` with `omnisocket_leptos::use_websocket`: the paragraph shows the hook's
 //! state, the button sends `hi`. Its gzipped wasm minus `min-leptos`'s is what the hook
-//! (wsclient included) adds to a Leptos app.
+//! (omnisocket included) adds to a Leptos app.
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
-use wsclient_leptos::{Message, use_websocket};
+use omnisocket_leptos::{Message, use_websocket};
 
 #[component]
 fn App() -> impl IntoView {

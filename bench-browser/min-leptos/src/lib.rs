@@ -1,6 +1,6 @@
-//! The baseline for the size of `wsclient-leptos`: a minimal Leptos CSR app, a paragraph
+//! The baseline for the size of `omnisocket-leptos`: a minimal Leptos CSR app, a paragraph
 //! with a fixed text and a button, mounted to the body. `min-leptos-hook` is the same
-//! with the hook; the difference of their gzipped wasm is what the hook (and wsclient)
+//! with the hook; the difference of their gzipped wasm is what the hook (and omnisocket)
 //! adds to a Leptos app.
 
 use leptos::prelude::*;

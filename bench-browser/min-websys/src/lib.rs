@@ -1,4 +1,4 @@
-//! The minimal client of `min-wsclient` on web-sys alone, with no helper crate: the floor
+//! The minimal client of `min-omnisocket` on web-sys alone, with no helper crate: the floor
 //! for the size of a Rust WebSocket client in the browser. Connect, send one text message,
 //! receive one message, close and wait for the `close` event.
 //!

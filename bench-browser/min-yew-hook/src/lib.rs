@@ -1,9 +1,9 @@
-//! `min-yew` with `wsclient_yew::use_websocket`: the paragraph shows the hook's state, the
-//! button sends `hi`. Its gzipped wasm minus `min-yew`'s is what the hook (wsclient
+//! `min-yew` with `omnisocket_yew::use_websocket`: the paragraph shows the hook's state, the
+//! button sends `hi`. Its gzipped wasm minus `min-yew`'s is what the hook (omnisocket
 //! included) adds to a Yew app.
 
 use wasm_bindgen::prelude::*;
-use wsclient_yew::{Message, use_websocket};
+use omnisocket_yew::{Message, use_websocket};
 use yew::prelude::*;
 
 #[component]

@@ -1,6 +1,6 @@
-//! The baseline for the size of `wsclient-yew`: a minimal Yew CSR app, a paragraph with a
+//! The baseline for the size of `omnisocket-yew`: a minimal Yew CSR app, a paragraph with a
 //! fixed text and a button, mounted to the body. `min-yew-hook` is the same with the
-//! hook; the difference of their gzipped wasm is what the hook (and wsclient) adds to a
+//! hook; the difference of their gzipped wasm is what the hook (and omnisocket) adds to a
 //! Yew app.
 
 use wasm_bindgen::prelude::*;

@@ -10,12 +10,12 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use omnisocket_testserver::{ConnectionReport, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
-use wsclient_testserver::{ConnectionReport, TestServer};
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 

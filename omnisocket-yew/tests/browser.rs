@@ -21,7 +21,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use hooks::{Mounted, container};
-use wsclient_yew::{UseWebSocketHandle, UseWebSocketOptions, use_websocket_with};
+use omnisocket_yew::{UseWebSocketHandle, UseWebSocketOptions, use_websocket_with};
 use yew::prelude::*;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

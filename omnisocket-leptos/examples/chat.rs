@@ -13,7 +13,7 @@ mod app {
     use leptos::ev::SubmitEvent;
     use leptos::prelude::*;
     use leptos::task::spawn_local;
-    use wsclient_leptos::{Message, State, UseWebSocketOptions, use_websocket_with};
+    use omnisocket_leptos::{Message, State, UseWebSocketOptions, use_websocket_with};
 
     /// The server on this page's own host: its `/echo`, or the `path` query parameter.
     fn url() -> Option<String> {
@@ -107,9 +107,9 @@ mod app {
         let mounted = RwSignal::new(true);
         view! {
             <header id="header">
-                <h1 id="title">"wsclient " <span>"+ Leptos"</span></h1>
+                <h1 id="title">"omnisocket " <span>"+ Leptos"</span></h1>
                 <p id="tagline">
-                    "A chat on " <code>"wsclient_leptos::use_websocket"</code> ", echoed by this "
+                    "A chat on " <code>"omnisocket_leptos::use_websocket"</code> ", echoed by this "
                     "page's server. Unmount the chat: its connection closes gracefully (code "
                     "1000). Mount it again: a fresh one connects."
                 </p>

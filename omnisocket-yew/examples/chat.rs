@@ -11,8 +11,8 @@ mod app {
     use std::rc::Rc;
     use std::time::Duration;
 
+    use omnisocket_yew::{Message, State, UseWebSocketOptions, use_websocket_with};
     use web_sys::HtmlInputElement;
-    use wsclient_yew::{Message, State, UseWebSocketOptions, use_websocket_with};
     use yew::platform::spawn_local;
     use yew::prelude::*;
 
@@ -136,9 +136,9 @@ mod app {
         html! {
             <>
                 <header id="header">
-                    <h1 id="title">{ "wsclient " }<span>{ "+ Yew" }</span></h1>
+                    <h1 id="title">{ "omnisocket " }<span>{ "+ Yew" }</span></h1>
                     <p id="tagline">
-                        { "A chat on " }<code>{ "wsclient_yew::use_websocket" }</code>
+                        { "A chat on " }<code>{ "omnisocket_yew::use_websocket" }</code>
                         { ", echoed by this page's server. Unmount the chat: its connection \
                            closes gracefully (code 1000). Mount it again: a fresh one connects." }
                     </p>

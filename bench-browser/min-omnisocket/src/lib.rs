@@ -1,4 +1,4 @@
-//! The smallest useful client on `wsclient`: connect, send one text message, receive one
+//! The smallest useful client on `omnisocket`: connect, send one text message, receive one
 //! message, close with the closing handshake. Its wasm size is what the benchmark reports;
 //! `min-gloo` and `min-websys` do the same on gloo-net and on web-sys alone.
 //!
@@ -7,16 +7,16 @@
 use std::time::Duration;
 
 use wasm_bindgen::prelude::*;
-use wsclient::{Client, Message};
+use omnisocket::{Client, Message};
 
 /// Connects to `url`, sends `hello`, returns the first message received as text, closes.
 ///
 /// # Errors
 /// The connection failed, or the server closed before sending anything.
 #[wasm_bindgen]
-pub async fn wsclient_minimal(url: String) -> Result<String, JsValue> {
-    let fail = |e: wsclient::Error| JsValue::from_str(&e.to_string());
-    let mut client = Client::connect(&url, wsclient::Config::default())
+pub async fn omnisocket_minimal(url: String) -> Result<String, JsValue> {
+    let fail = |e: omnisocket::Error| JsValue::from_str(&e.to_string());
+    let mut client = Client::connect(&url, omnisocket::Config::default())
         .await
         .map_err(fail)?;
     client.send(Message::text("hello")).await.map_err(fail)?;

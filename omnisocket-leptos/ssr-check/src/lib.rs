@@ -3,12 +3,12 @@
 //! `--features hydrate` for wasm32 (the browser hydrates it; the hook connects then).
 //!
 //! ```text
-//! cargo test -p wsclient-leptos-ssr-check --features ssr
-//! cargo build -p wsclient-leptos-ssr-check --features hydrate --target wasm32-unknown-unknown
+//! cargo test -p omnisocket-leptos-ssr-check --features ssr
+//! cargo build -p omnisocket-leptos-ssr-check --features hydrate --target wasm32-unknown-unknown
 //! ```
 
 use leptos::prelude::*;
-use wsclient_leptos::{Message, use_websocket};
+use omnisocket_leptos::{Message, use_websocket};
 
 /// A status line and a Send button on a WebSocket to `url`.
 #[component]

@@ -22,7 +22,7 @@ use std::rc::Rc;
 use hooks::{Mounted, container};
 use leptos::mount::mount_to;
 use leptos::prelude::*;
-use wsclient_leptos::{UseWebSocket, UseWebSocketOptions, use_websocket_with};
+use omnisocket_leptos::{UseWebSocket, UseWebSocketOptions, use_websocket_with};
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 

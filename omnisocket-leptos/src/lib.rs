@@ -1,10 +1,10 @@
-//! A [Leptos](https://leptos.dev) hook for [`wsclient`]: a WebSocket that connects when the
+//! A [Leptos](https://leptos.dev) hook for [`omnisocket`]: a WebSocket that connects when the
 //! component mounts, comes back after a drop (jittered backoff), shows its state and its
 //! messages as signals, and closes gracefully, within a bound, when the component goes away.
 //!
 //! ```no_run
 //! use leptos::prelude::*;
-//! use wsclient_leptos::{Message, use_websocket};
+//! use omnisocket_leptos::{Message, use_websocket};
 //!
 //! #[component]
 //! fn Echo() -> impl IntoView {
@@ -35,7 +35,7 @@
 //! - **Send.** [`UseWebSocket::send`] never waits (for event handlers): a bounded queue
 //!   holds what is sent while disconnected ([`Reconnect::queue`]); a full queue is an
 //!   error, never an unbounded buffer.
-//! - **Open.** [`UseWebSocketOptions::manual`](wsclient::ui::Options::manual) waits for
+//! - **Open.** [`UseWebSocketOptions::manual`](omnisocket::ui::Options::manual) waits for
 //!   [`UseWebSocket::open`] (a "Connect" button; the state shows "not connected" until
 //!   then), and `open` starts a new client after a `shutdown` or once the policy gave up.
 //! - **Unmount.** The client stops reconnecting and performs the closing handshake (code
@@ -53,11 +53,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use wsclient::reconnect::ReconnectingSender;
-use wsclient::ui::{Binding, Control};
+use omnisocket::reconnect::ReconnectingSender;
+use omnisocket::ui::{Binding, Control};
 
-pub use wsclient::reconnect::{Reconnect, State};
-pub use wsclient::{self, Config, Error, JsonError, Message, Shutdown};
+pub use omnisocket::reconnect::{Reconnect, State};
+pub use omnisocket::{self, Config, Error, JsonError, Message, Shutdown};
 
 /// What [`use_websocket`] returns: the state and last message as signals, and a handle
 /// that sends and stops. `Copy`, like a signal: move it into as many closures as needed.
@@ -87,7 +87,7 @@ impl<T: Send + Sync + 'static> fmt::Debug for UseWebSocket<T> {
 
 impl<T: Send + Sync + 'static> UseWebSocket<T> {
     /// Sends a message without waiting: on the open connection, or queued for the next
-    /// one (see [`Reconnecting`](wsclient::reconnect::Reconnecting), "Delivery").
+    /// one (see [`Reconnecting`](omnisocket::reconnect::Reconnecting), "Delivery").
     ///
     /// # Errors
     /// [`Error::SendQueueFull`] when the queue is full; [`Error::Closed`] once the client
@@ -114,7 +114,7 @@ impl<T: Send + Sync + 'static> UseWebSocket<T> {
         self.control().sender().cloned()
     }
 
-    /// Starts the client unless one runs: in [`manual`](wsclient::ui::Options::manual)
+    /// Starts the client unless one runs: in [`manual`](omnisocket::ui::Options::manual)
     /// mode (a "Connect" button), or again after `shutdown` or once the policy gave up.
     /// Nothing on the server, or after the component unmounted.
     pub fn open(&self) {
@@ -130,11 +130,11 @@ impl<T: Send + Sync + 'static> UseWebSocket<T> {
 }
 
 /// Settings of [`use_websocket_with`]: the connection, the reconnect policy, typed
-/// messages ([`json`](wsclient::ui::Options::json)) and callbacks.
+/// messages ([`json`](omnisocket::ui::Options::json)) and callbacks.
 ///
 /// ```no_run
 /// use serde::Deserialize;
-/// use wsclient_leptos::{Reconnect, UseWebSocketOptions, use_websocket_with};
+/// use omnisocket_leptos::{Reconnect, UseWebSocketOptions, use_websocket_with};
 /// # use leptos::prelude::*;
 ///
 /// #[derive(Deserialize, Clone)]
@@ -151,7 +151,7 @@ impl<T: Send + Sync + 'static> UseWebSocket<T> {
 /// // ws.message: Signal<Option<Line>>
 /// # }
 /// ```
-pub type UseWebSocketOptions<T = Message> = wsclient::ui::Options<T>;
+pub type UseWebSocketOptions<T = Message> = omnisocket::ui::Options<T>;
 
 /// A WebSocket to `url` for as long as the component is mounted, reconnecting by
 /// [`Reconnect::default()`]. See the [crate docs](crate).

@@ -1,11 +1,11 @@
-//! A [Yew](https://yew.rs) hook for [`wsclient`]: a WebSocket that connects when the
+//! A [Yew](https://yew.rs) hook for [`omnisocket`]: a WebSocket that connects when the
 //! component mounts, comes back after a drop (jittered backoff), shows its state and its
 //! messages as component state, and closes gracefully, within a bound, when the component
 //! goes away.
 //!
 //! ```no_run
 //! use yew::prelude::*;
-//! use wsclient_yew::{Message, use_websocket};
+//! use omnisocket_yew::{Message, use_websocket};
 //!
 //! #[component]
 //! fn Echo() -> Html {
@@ -40,7 +40,7 @@
 //! - **Send.** [`UseWebSocketHandle::send`] never waits (for callbacks): a bounded queue
 //!   holds what is sent while disconnected ([`Reconnect::queue`]); a full queue is an
 //!   error, never an unbounded buffer.
-//! - **Open.** [`UseWebSocketOptions::manual`](wsclient::ui::Options::manual) waits for
+//! - **Open.** [`UseWebSocketOptions::manual`](omnisocket::ui::Options::manual) waits for
 //!   [`UseWebSocketHandle::open`] (a "Connect" button; the state shows "not connected" until
 //!   then), and `open` starts a new client after a `shutdown` or once the policy gave up.
 //! - **Unmount.** The client stops reconnecting and performs the closing handshake (code
@@ -57,12 +57,12 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use wsclient::reconnect::ReconnectingSender;
-use wsclient::ui::{Binding, Control};
+use omnisocket::reconnect::ReconnectingSender;
+use omnisocket::ui::{Binding, Control};
 use yew::prelude::*;
 
-pub use wsclient::reconnect::{Reconnect, State};
-pub use wsclient::{self, Config, Error, JsonError, Message, Shutdown};
+pub use omnisocket::reconnect::{Reconnect, State};
+pub use omnisocket::{self, Config, Error, JsonError, Message, Shutdown};
 
 /// What [`use_websocket`] returns: the state and last message of this render, and a
 /// handle that sends and stops. Cheap to clone into callbacks.
@@ -102,7 +102,7 @@ impl<T: 'static> UseWebSocketHandle<T> {
     }
 
     /// Sends a message without waiting: on the open connection, or queued for the next
-    /// one (see [`Reconnecting`](wsclient::reconnect::Reconnecting), "Delivery").
+    /// one (see [`Reconnecting`](omnisocket::reconnect::Reconnecting), "Delivery").
     ///
     /// # Errors
     /// [`Error::SendQueueFull`] when the queue is full; [`Error::Closed`] once the client
@@ -129,7 +129,7 @@ impl<T: 'static> UseWebSocketHandle<T> {
         self.control().sender().cloned()
     }
 
-    /// Starts the client unless one runs: in [`manual`](wsclient::ui::Options::manual)
+    /// Starts the client unless one runs: in [`manual`](omnisocket::ui::Options::manual)
     /// mode (a "Connect" button), or again after `shutdown` or once the policy gave up.
     /// Nothing after the component unmounted.
     pub fn open(&self) {
@@ -142,12 +142,12 @@ impl<T: 'static> UseWebSocketHandle<T> {
 }
 
 /// Settings of [`use_websocket_with`]: the connection, the reconnect policy, typed
-/// messages ([`json`](wsclient::ui::Options::json)) and callbacks. Read on the first
+/// messages ([`json`](omnisocket::ui::Options::json)) and callbacks. Read on the first
 /// render only.
 ///
 /// ```no_run
 /// use serde::Deserialize;
-/// use wsclient_yew::{Reconnect, UseWebSocketOptions, use_websocket_with};
+/// use omnisocket_yew::{Reconnect, UseWebSocketOptions, use_websocket_with};
 /// # use yew::prelude::*;
 ///
 /// #[derive(Deserialize)]
@@ -166,7 +166,7 @@ impl<T: 'static> UseWebSocketHandle<T> {
 /// # html! {}
 /// # }
 /// ```
-pub type UseWebSocketOptions<T = Message> = wsclient::ui::Options<T>;
+pub type UseWebSocketOptions<T = Message> = omnisocket::ui::Options<T>;
 
 /// A WebSocket to `url` for as long as the component is mounted, reconnecting by
 /// [`Reconnect::default()`]. See the [crate docs](crate).
