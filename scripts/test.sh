@@ -4,6 +4,10 @@
 # and service workers, and under Node, against a test server process; the wasm-pack flow;
 # the Leptos and Yew hooks in headless Chromium, and a Leptos app's server half; the
 # browser demo and the hooks' example apps end to end; and the Autobahn conformance cases.
+#
+#   scripts/test.sh           # everything (what CI runs)
+#   scripts/test.sh --quick   # everyday work: the native suite and the crate's suites in
+#                             # one browser host (Chromium, in a page)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,10 +17,23 @@ cd "$(dirname "$0")/.."
 export no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}"
 
+quick=0
+case "${1:-}" in
+    "") ;;
+    --quick) quick=1 ;;
+    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+esac
+
 bash scripts/setup.sh
 
 echo "==> native tests"
 cargo test --workspace
+
+if [ "$quick" = 1 ]; then
+    echo "==> the wasm suite in headless Chromium (a page)"
+    bash scripts/test_js.sh chromium:page
+    exit 0
+fi
 
 echo "==> the wasm suite in every JavaScript host, and the wasm-pack flow"
 bash scripts/test_js.sh \
