@@ -289,7 +289,7 @@ mod native {
                 (_, _) => {
                     let (sink, stream) = socket.split();
                     // The same queue length as `omnisocket`'s default send queue.
-                    let (queue, outgoing) = mpsc::channel(Config::default().send_queue);
+                    let (queue, outgoing) = mpsc::channel(Config::default().get_send_queue());
                     tokio::spawn(raw_writer(sink, outgoing));
                     Conn::RawMpsc { queue, stream }
                 }

@@ -111,11 +111,13 @@ pub enum Error {
         problem: Box<str>,
     },
 
-    /// A setting of [`Config`](crate::Config) has a value that cannot work (for example a
-    /// zero ping interval); the field's documentation says which values are accepted.
-    #[error("invalid setting `Config::{setting}`: {problem}")]
+    /// A setting of [`Config`](crate::Config) (or of a
+    /// [`Reconnect`](crate::reconnect::Reconnect) policy) has a value that cannot work (for
+    /// example a zero keepalive interval); the setter's documentation says which values are
+    /// accepted.
+    #[error("invalid setting `{setting}`: {problem}")]
     InvalidConfig {
-        /// The name of the field.
+        /// The setter, with its type: `Config::keepalive`, `Reconnect::backoff`, ...
         setting: &'static str,
         /// What is wrong with its value.
         problem: &'static str,

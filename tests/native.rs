@@ -248,7 +248,7 @@ async fn every_trust_setting_takes_the_given_roots() {
         matches!(
             result,
             Err(Error::InvalidConfig {
-                setting: "trust",
+                setting: "Config::trust",
                 ..
             })
         ),

@@ -77,7 +77,7 @@ pub(crate) fn client_config() -> omnisocket::Config {
     let config = omnisocket::Config::default();
     match std::env::var("OMNISOCKET_BENCH_READ_BUFFER") {
         Ok(_) => {
-            let default = config.read_buffer as u64;
+            let default = config.get_read_buffer() as u64;
             config.read_buffer(env_or("OMNISOCKET_BENCH_READ_BUFFER", default) as usize)
         }
         Err(_) => config,

@@ -33,8 +33,8 @@ pub(super) async fn open(
     let (socket, protocol) = upgrade(url, config, span).await?;
     let inbox = Inbox::new(config.receive_queue, config.receive_queue_bytes);
     let conn = Arc::new(Conn::new(inbox, span.clone()));
-    // tokio refuses (panics on) more than `usize::MAX >> 3`; no queue gets that long.
-    let (queue, outgoing) = mpsc::channel(config.send_queue.clamp(1, usize::MAX >> 3));
+    // `Config::send_queue` keeps within what tokio accepts (1 to `usize::MAX >> 3`).
+    let (queue, outgoing) = mpsc::channel(config.send_queue);
     let driver = Driver::new(
         socket,
         Arc::clone(&conn),
@@ -136,20 +136,15 @@ fn server_of(request: &Request) -> Server {
 /// (`Config::read_buffer`), and the write buffer as the high-water mark of what waits to
 /// be transmitted (`Config::buffered_amount_high_water`).
 fn websocket_config(config: &Config) -> WebSocketConfig {
-    // tungstenite requires its write buffer's limit (unbounded here) to exceed its size.
-    let write_buffer = config.buffered_amount_high_water.min(usize::MAX - 1);
+    // The setters keep both buffers within what tungstenite accepts.
     WebSocketConfig::default()
         .max_message_size(config.max_message_size)
         // A frame may be as large as a message, and never smaller than the largest control
         // frame: the peer's Close (with its code and reason) must always get through.
         .max_frame_size(config.max_message_size.map(|max| max.max(125)))
-        .write_buffer_size(write_buffer)
-        .read_buffer_size(config.read_buffer.min(MAX_READ_BUFFER))
+        .write_buffer_size(config.buffered_amount_high_water)
+        .read_buffer_size(config.read_buffer)
 }
-
-/// The largest read buffer: tungstenite allocates it at connect and zeroes it at the first
-/// read, and reads are never larger than a socket's receive buffer anyway.
-const MAX_READ_BUFFER: usize = 16 << 20;
 
 /// The upgrade request; the subprotocols have passed `Config::check`.
 fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
@@ -245,7 +240,10 @@ mod tests {
     #[test]
     fn the_read_buffer_is_capped() {
         let config = Config::default().read_buffer(usize::MAX);
-        assert_eq!(websocket_config(&config).read_buffer_size, MAX_READ_BUFFER);
+        assert_eq!(
+            websocket_config(&config).read_buffer_size,
+            crate::config::MAX_READ_BUFFER
+        );
         let config = Config::default().read_buffer(0);
         assert_eq!(websocket_config(&config).read_buffer_size, 0);
     }

@@ -36,7 +36,7 @@ struct State {
 impl Inbox {
     pub(super) fn new(capacity: usize, byte_capacity: usize) -> Self {
         Self {
-            capacity: capacity.max(1),
+            capacity,
             byte_capacity,
             state: Mutex::new(State::default()),
         }

@@ -47,11 +47,11 @@ impl Liveness {
         let now = Instant::now();
         Self {
             last_seen: now,
-            heartbeat: config.ping_interval.map(|interval| Heartbeat {
-                interval,
-                timeout: config.pong_timeout,
+            heartbeat: config.keepalive.map(|keepalive| Heartbeat {
+                interval: keepalive.interval,
+                timeout: keepalive.timeout,
                 heartbeat: config.heartbeat.clone(),
-                timer: Box::pin(tokio::time::sleep_until(after(now, interval))),
+                timer: Box::pin(tokio::time::sleep_until(after(now, keepalive.interval))),
                 sent_at: None,
                 due: false,
             }),

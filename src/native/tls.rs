@@ -104,8 +104,8 @@ fn build(url: &str, config: &Config) -> Result<Arc<ClientConfig>, Error> {
             Ok(with_roots(roots))
         }
         Trust::Given if roots.is_empty() => Err(Error::InvalidConfig {
-            setting: "trust",
-            problem: "Trust::Given trusts only Config::root_certificates_pem, and none is \
+            setting: "Config::trust",
+            problem: "Trust::Given trusts only Config::root_certificate_pem, and none is \
                       given: no wss:// server could be trusted",
         }),
         Trust::Given => Ok(with_roots(roots)),

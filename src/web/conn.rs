@@ -112,7 +112,7 @@ impl Conn {
                 listener,
                 span: span.clone(),
                 high_water: config.buffered_amount_high_water,
-                send_queue: config.send_queue.max(1),
+                send_queue: config.send_queue,
                 max_message_size: config.max_message_size,
             }
         });

@@ -96,7 +96,7 @@ fn check_supported(config: &Config) -> Result<(), Error> {
              store decides",
         ));
     }
-    if config.ping_interval.is_some() && config.heartbeat.is_none() {
+    if config.keepalive.is_some() && config.heartbeat.is_none() {
         return Err(Error::Unsupported(
             "keepalive without a heartbeat: browsers cannot send pings; set Config::heartbeat \
              to a message the peer answers",

@@ -45,10 +45,10 @@ impl Liveness {
     pub(super) fn new(config: &Config) -> Self {
         Self {
             // A `match` rather than `Option::zip`, whose generic code is bigger in wasm.
-            heartbeat: match (config.ping_interval, &config.heartbeat) {
-                (Some(interval), Some(message)) => Some(Heartbeat {
-                    interval,
-                    answer_timeout: config.pong_timeout,
+            heartbeat: match (config.keepalive, &config.heartbeat) {
+                (Some(keepalive), Some(message)) => Some(Heartbeat {
+                    interval: keepalive.interval,
+                    answer_timeout: keepalive.timeout,
                     message: message.clone(),
                     ticker: None,
                     answer_deadline: None,
