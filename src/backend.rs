@@ -3,24 +3,18 @@
 //! and how time passes, and nothing else.
 //!
 //! Each backend implements [`Backend`] for its connection handle (`native::Handle`, an
-//! `Arc`; `web::Handle`, an `Rc`), and this module names the current target's one [`Conn`].
+//! `Arc`; `web::Handle`, an `Rc`), and `platform::Conn` names the current target's one.
 //! The front is written once against it, with no generics: the trait makes the compiler
 //! check that both backends offer the same interface.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::message::CloseCodeRule;
 use crate::outcome::Outcome;
-use crate::{CloseFrame, Config, Error, MaybeSend, Message};
-
-/// The current target's connection handle.
-#[cfg(native)]
-pub(crate) type Conn = crate::native::Handle;
-/// The current target's connection handle.
-#[cfg(web)]
-pub(crate) type Conn = crate::web::Handle;
+use crate::{CloseFrame, Config, Error, MaybeSend, Message, Shutdown};
 
 /// An open connection, as a backend hands it to the front.
 pub(crate) struct Opened<B: Backend> {
@@ -33,7 +27,7 @@ pub(crate) struct Opened<B: Backend> {
 
 /// What a backend's connection handle offers the front. Cloning a handle is cheap; every
 /// clone refers to the same connection.
-pub(crate) trait Backend: Clone + MaybeSend + 'static {
+pub(crate) trait Backend: Clone + Unpin + MaybeSend + 'static {
     /// One sender's own state for `Sink::poll_ready` and `start_send` (natively its end of
     /// the send queue, in the browser its place in line). A clone starts afresh.
     type SendSlot: Clone + Unpin + MaybeSend;
@@ -99,4 +93,46 @@ pub(crate) trait Backend: Clone + MaybeSend + 'static {
     /// Keeps the connection until its outcome is decided although every handle is gone
     /// (the background close of a dropped client).
     fn keep_until_decided(&self);
+}
+
+/// Waits for a connection's outcome; it holds a handle, so the connection stays alive
+/// (in the browser: its socket and timers) until the outcome is decided or this is dropped.
+///
+/// The backend alone decides, by its own deadline, so every waiter sees the same outcome,
+/// and this future needs no timer of its own (natively a timer would cost a wake-up of the
+/// runtime's timer thread on every shutdown).
+pub(crate) struct WaitOutcome<B: Backend> {
+    conn: B,
+    id: Option<u64>,
+}
+
+impl<B: Backend> WaitOutcome<B> {
+    pub(crate) fn new(conn: B) -> Self {
+        Self { conn, id: None }
+    }
+}
+
+impl<B: Backend> Future for WaitOutcome<B> {
+    type Output = Shutdown;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Shutdown> {
+        let this = self.get_mut();
+        this.conn.outcome().poll_wait(&mut this.id, cx)
+    }
+}
+
+impl<B: Backend> Drop for WaitOutcome<B> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            self.conn.outcome().forget(id);
+        }
+    }
+}
+
+impl<B: Backend> std::fmt::Debug for WaitOutcome<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitOutcome")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use futures_core::{FusedStream, Stream};
 use futures_sink::Sink;
 
-use crate::backend::{Backend, Conn, Opened};
+use crate::backend::{Backend, Opened};
+use crate::platform::Conn;
 use crate::{CloseFrame, Config, Error, MaybeSend, Message, Sender, Shutdown, WsClient};
 
 /// A WebSocket client connection: natively on tokio-tungstenite, in the browser on the

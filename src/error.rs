@@ -204,7 +204,7 @@ pub enum Error {
     // `Display` would bring `CloseFrame`'s quoting, about 4 KB of wasm.
     #[error(
         "the closing handshake did not complete: {}",
-        crate::outcome::WithoutReason(.0)
+        crate::message::WithoutReason(.0)
     )]
     CloseIncomplete(Box<crate::Shutdown>),
 

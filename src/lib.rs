@@ -206,7 +206,6 @@
 
 mod backend;
 mod client;
-mod clock;
 mod config;
 mod error;
 #[cfg(any(web, test))]
@@ -215,9 +214,9 @@ mod gate;
 mod in_flight;
 #[cfg(feature = "json")]
 mod json;
-mod lock;
 mod message;
 mod outcome;
+mod platform;
 mod proxy;
 pub mod reconnect;
 mod sender;
@@ -244,9 +243,10 @@ pub use json::{DecodeJson, JsonError};
 pub use message::{
     Abnormal, BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES, Message, Shutdown,
 };
+pub use platform::{MaybeSend, MaybeSync};
 pub use proxy::Proxy;
 pub use sender::Sender;
-pub use traits::{MaybeSend, WsClient, WsSender};
+pub use traits::{WsClient, WsSender};
 
 /// Compile-time checks that the front implements the contract, and is `Send` natively.
 fn _assert_impls() {

@@ -627,6 +627,22 @@ impl fmt::Display for Shutdown {
     }
 }
 
+/// `Shutdown`'s `Display` without a clean close's reason, for the `websocket closed` event
+/// (which carries the reason as a field of its own) and `Error::CloseIncomplete` (whose
+/// outcome has none). Written out: calling `Shutdown`'s `Display` would keep
+/// `CloseFrame`'s, and its quoting (about 4 KB of wasm), reachable.
+pub(crate) struct WithoutReason<'a>(pub(crate) &'a Shutdown);
+
+impl fmt::Display for WithoutReason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Shutdown::Clean(frame) => write!(f, "closed cleanly by the peer with {}", frame.code),
+            Shutdown::TimedOut => f.write_str("the peer did not answer the close in time"),
+            Shutdown::Abnormal(cause) => write!(f, "closed abnormally: {cause}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,17 +2,16 @@
 //!
 //! Each backend keeps one [`Outcome`] per connection and decides it exactly once (natively
 //! the connection task, in the browser the socket's events and the close timer).
-//! Every `shutdown`, `close` and `Sink::poll_close` waits on it through [`WaitOutcome`], so
-//! concurrent and repeated calls resolve with the same answer.
+//! Every `shutdown`, `close` and `Sink::poll_close` waits on it (through
+//! `backend::WaitOutcome`, which holds the connection meanwhile), so concurrent and
+//! repeated calls resolve with the same answer.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::Shutdown;
-use crate::backend::{Backend, Conn};
-use crate::lock::Lock;
+use crate::message::WithoutReason;
+use crate::platform::{Lock, millis, now_ms};
 
 /// The outcome of one connection, once known, and the tasks waiting for it.
 #[derive(Debug, Default)]
@@ -23,9 +22,9 @@ pub(crate) struct Outcome {
 #[derive(Debug, Default)]
 struct State {
     decided: Option<Shutdown>,
-    /// When the first close was requested ([`crate::clock::now_ms`]), for the log.
+    /// When the first close was requested (`platform::now_ms`), for the log.
     close_requested_at: Option<u64>,
-    /// The tasks waiting, by the id of their [`WaitOutcome`].
+    /// The tasks waiting, by the id of their `WaitOutcome`.
     waiters: Vec<(u64, Waker)>,
     next_id: u64,
 }
@@ -48,12 +47,12 @@ impl Outcome {
         tracing::debug!(
             parent: span,
             code,
-            timeout_ms = crate::clock::millis(timeout),
+            timeout_ms = millis(timeout),
             "close requested"
         );
         let mut state = self.state.lock();
         if state.decided.is_none() && state.close_requested_at.is_none() {
-            state.close_requested_at = Some(crate::clock::now_ms());
+            state.close_requested_at = Some(now_ms());
         }
     }
 
@@ -70,7 +69,7 @@ impl Outcome {
         };
         // Logged and woken after the lock is released: a subscriber, or waking (or
         // dropping) a waker, may run code that comes back here.
-        let close_took_ms = requested_at.map(|at| crate::clock::now_ms().saturating_sub(at));
+        let close_took_ms = requested_at.map(|at| now_ms().saturating_sub(at));
         log_closed(&outcome, close_took_ms);
         waiters.into_iter().for_each(|(_, waker)| waker.wake());
         true
@@ -78,7 +77,7 @@ impl Outcome {
 
     /// Ready with the outcome once decided; otherwise registers `cx` under `id` (given one
     /// on the first call).
-    fn poll_wait(&self, id: &mut Option<u64>, cx: &Context<'_>) -> Poll<Shutdown> {
+    pub(crate) fn poll_wait(&self, id: &mut Option<u64>, cx: &Context<'_>) -> Poll<Shutdown> {
         let mut state = self.state.lock();
         if let Some(outcome) = &state.decided {
             return Poll::Ready(outcome.clone());
@@ -104,7 +103,7 @@ impl Outcome {
     }
 
     /// A waiter gave up.
-    fn forget(&self, id: u64) {
+    pub(crate) fn forget(&self, id: u64) {
         let removed = {
             let mut state = self.state.lock();
             let at = state.waiters.iter().position(|(other, _)| *other == id);
@@ -128,63 +127,6 @@ fn log_closed(outcome: &Shutdown, close_took_ms: Option<u64>) {
         tracing::debug!(outcome = %WithoutReason(outcome), reason, close_took_ms, "websocket closed");
     } else {
         tracing::info!(outcome = %WithoutReason(outcome), close_took_ms, "websocket closed");
-    }
-}
-
-/// `Shutdown`'s `Display` without a clean close's reason, which the `websocket closed` event
-/// carries as a field of its own. Written out: calling `Shutdown`'s `Display` would keep
-/// `CloseFrame`'s reachable.
-pub(crate) struct WithoutReason<'a>(pub(crate) &'a Shutdown);
-
-impl std::fmt::Display for WithoutReason<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Shutdown::Clean(frame) => write!(f, "closed cleanly by the peer with {}", frame.code),
-            Shutdown::TimedOut => f.write_str("the peer did not answer the close in time"),
-            Shutdown::Abnormal(cause) => write!(f, "closed abnormally: {cause}"),
-        }
-    }
-}
-
-/// Waits for a connection's outcome; it holds a handle, so the connection stays alive
-/// (in the browser: its socket and timers) until the outcome is decided or this is dropped.
-///
-/// The backend alone decides, by its own deadline, so every waiter sees the same outcome,
-/// and this future needs no timer of its own (natively a timer would cost a wake-up of the
-/// runtime's timer thread on every shutdown).
-pub(crate) struct WaitOutcome {
-    conn: Conn,
-    id: Option<u64>,
-}
-
-impl WaitOutcome {
-    pub(crate) fn new(conn: Conn) -> Self {
-        Self { conn, id: None }
-    }
-}
-
-impl Future for WaitOutcome {
-    type Output = Shutdown;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Shutdown> {
-        let this = &mut *self;
-        this.conn.outcome().poll_wait(&mut this.id, cx)
-    }
-}
-
-impl Drop for WaitOutcome {
-    fn drop(&mut self) {
-        if let Some(id) = self.id {
-            self.conn.outcome().forget(id);
-        }
-    }
-}
-
-impl std::fmt::Debug for WaitOutcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WaitOutcome")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use futures_sink::Sink;
 
-use crate::backend::{Backend, Conn};
-use crate::outcome::WaitOutcome;
+use crate::backend::{Backend, WaitOutcome};
+use crate::platform::{CLOSE_CODES, Conn};
 use crate::{CloseFrame, Error, MaybeSend, Message, Shutdown, WsSender};
 
 /// A cloneable handle to a connection that sends and closes from any task: `Send` and
@@ -22,7 +22,7 @@ pub struct Sender {
     slot: <Conn as Backend>::SendSlot,
     close_timeout: Duration,
     /// The handshake started by `Sink::poll_close`.
-    closing: Option<WaitOutcome>,
+    closing: Option<WaitOutcome<Conn>>,
 }
 
 impl Sender {
@@ -74,7 +74,7 @@ impl Sender {
     /// 3000–4999); [`Error::CloseReasonTooLong`] for a reason over 123 bytes. Nothing is
     /// sent then.
     pub async fn close(&self, frame: CloseFrame, timeout: Duration) -> Result<Shutdown, Error> {
-        frame.check_sendable(&Conn::CLOSE_CODES)?;
+        frame.check_sendable(&CLOSE_CODES)?;
         Ok(self.handshake(frame, timeout).await)
     }
 
@@ -90,7 +90,7 @@ impl Sender {
 
     /// Starts the closing handshake (unless the connection already ended) and returns the
     /// wait for its outcome.
-    fn handshake(&self, frame: CloseFrame, timeout: Duration) -> WaitOutcome {
+    fn handshake(&self, frame: CloseFrame, timeout: Duration) -> WaitOutcome<Conn> {
         request_close(&self.conn, frame, timeout);
         WaitOutcome::new(self.conn.clone())
     }

@@ -6,27 +6,7 @@ use std::time::Duration;
 use futures_core::Stream;
 use futures_sink::Sink;
 
-use crate::{CloseFrame, Config, Error, Message, Shutdown};
-
-/// `Send` natively, nothing in the browser.
-///
-/// Futures and handles of the native backend are `Send`, so they can move between tokio
-/// worker threads; the browser's are not (JavaScript values live on one thread), and need
-/// not be. Bounds written with `MaybeSend` hold on both targets.
-#[cfg(native)]
-pub trait MaybeSend: Send {}
-#[cfg(native)]
-impl<T: Send + ?Sized> MaybeSend for T {}
-
-/// `Send` natively, nothing in the browser.
-///
-/// Futures and handles of the native backend are `Send`, so they can move between tokio
-/// worker threads; the browser's are not (JavaScript values live on one thread), and need
-/// not be. Bounds written with `MaybeSend` hold on both targets.
-#[cfg(web)]
-pub trait MaybeSend {}
-#[cfg(web)]
-impl<T: ?Sized> MaybeSend for T {}
+use crate::{CloseFrame, Config, Error, MaybeSend, Message, Shutdown};
 
 /// A WebSocket client connection: what both backends implement.
 ///

@@ -12,10 +12,8 @@ use futures_core::{FusedStream, Stream};
 use super::events::Events;
 use super::link::{Link, Linked, Stop, deadline_after};
 use super::policy::Reconnect;
-use super::runtime;
 use super::supervisor::{Supervisor, TargetFn};
-use crate::backend::{Backend, Conn};
-use crate::lock::Shared;
+use crate::platform::{CLOSE_CODES, Shared};
 use crate::{Client, CloseFrame, Config, Error, MaybeSend, Message, Shutdown, WsClient};
 
 /// A connection that comes back: it reconnects by its [`Reconnect`] policy whenever the
@@ -165,7 +163,7 @@ impl<C: WsClient + 'static> Reconnecting<C> {
         let link = Linked::new(policy.queue_messages, policy.queue_bytes, policy.when_full);
         let target: TargetFn = Box::new(move |attempt| Box::pin(target(attempt)));
         let supervisor = Supervisor::<C>::new(Shared::clone(&link), policy, target);
-        runtime::spawn(supervisor.run())?;
+        crate::platform::spawn(supervisor.run())?;
         Ok(Self {
             sender: ReconnectingSender { link },
             finished: false,
@@ -373,7 +371,7 @@ impl ReconnectingSender {
     /// [`Error::CloseReasonTooLong`] (see [`CloseCode`](crate::CloseCode)); nothing
     /// happens then.
     pub async fn close(&self, frame: CloseFrame, timeout: Duration) -> Result<Shutdown, Error> {
-        frame.check_sendable(&Conn::CLOSE_CODES)?;
+        frame.check_sendable(&CLOSE_CODES)?;
         Ok(self
             .stop(Stop::Close {
                 frame,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_core::{FusedStream, Stream};
 
-use crate::lock::{Lock, Shared};
+use crate::platform::{Lock, Shared};
 use crate::{Error, Shutdown};
 
 /// How many events a stream holds for a reader that does not keep up; older ones are then

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::events::{Event, Hub};
 use super::policy::WhenFull;
-use crate::lock::{Lock, Shared};
+use crate::platform::{Lock, Shared};
 use crate::{CloseFrame, Error, Message, Shutdown};
 
 /// How many received messages wait here for `recv`, beyond those the connection itself
@@ -429,5 +429,5 @@ impl Linked {
 
 /// `timeout` from now, as a deadline on `clock::now_ms`.
 pub(super) fn deadline_after(timeout: Duration) -> u64 {
-    crate::clock::now_ms().saturating_add(crate::clock::millis(timeout))
+    crate::platform::now_ms().saturating_add(crate::platform::millis(timeout))
 }

@@ -66,7 +66,6 @@ mod events;
 mod follow;
 mod link;
 mod policy;
-mod runtime;
 mod state;
 mod supervisor;
 

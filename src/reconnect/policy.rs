@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::backoff::{Backoff, Jitter};
-use crate::{CloseCode, Error, Shutdown};
+use crate::{CloseCode, Error, MaybeSend, MaybeSync, Shutdown};
 
 /// What ended an attempt or a connection, as the [`give_up_when`](Reconnect::give_up_when)
 /// predicate sees it.
@@ -30,10 +30,12 @@ pub enum WhenFull {
     DropOldest,
 }
 
-#[cfg(native)]
-type Predicate = Arc<dyn Fn(&Failure<'_>) -> bool + Send + Sync>;
-#[cfg(web)]
-type Predicate = Arc<dyn Fn(&Failure<'_>) -> bool>;
+/// A [`give_up_when`](Reconnect::give_up_when) predicate: `Send` and `Sync` natively, as
+/// its supertraits make `dyn GiveUp` (a policy moves to the client's task).
+trait GiveUp: Fn(&Failure<'_>) -> bool + MaybeSend + MaybeSync {}
+impl<F: Fn(&Failure<'_>) -> bool + MaybeSend + MaybeSync> GiveUp for F {}
+
+type Predicate = Arc<dyn GiveUp>;
 
 /// The reconnect policy: exponential backoff with jitter, a limit on attempts, a bounded
 /// send queue for the time without a connection, and which failures are final.
@@ -161,22 +163,10 @@ impl Reconnect {
     /// });
     /// ```
     #[must_use]
-    #[cfg(native)]
     pub fn give_up_when(
         mut self,
-        predicate: impl Fn(&Failure<'_>) -> bool + Send + Sync + 'static,
+        predicate: impl Fn(&Failure<'_>) -> bool + MaybeSend + MaybeSync + 'static,
     ) -> Self {
-        self.give_up_when = Arc::new(predicate);
-        self
-    }
-
-    /// Decides which failures are final: when `predicate` returns `true`, no attempt
-    /// follows and [`Event::GaveUp`](super::Event::GaveUp) says why. Replaces
-    /// [`is_final_by_default`](Self::is_final_by_default), which a predicate may call to
-    /// add to it.
-    #[must_use]
-    #[cfg(web)]
-    pub fn give_up_when(mut self, predicate: impl Fn(&Failure<'_>) -> bool + 'static) -> Self {
         self.give_up_when = Arc::new(predicate);
         self
     }
@@ -239,7 +229,7 @@ impl Reconnect {
 
     /// The backoff this policy describes.
     pub(super) fn backoff_state(&self) -> Backoff {
-        let seed = self.seed.unwrap_or_else(super::runtime::seed);
+        let seed = self.seed.unwrap_or_else(crate::platform::seed);
         Backoff::new(self.base, self.cap, self.factor, self.jitter, seed)
     }
 

@@ -18,8 +18,7 @@ use super::backoff::Backoff;
 use super::events::{Event, GiveUpReason};
 use super::link::{Link, Phase, Stop};
 use super::policy::{Failure, Reconnect};
-use super::runtime::{NetworkBack, Sleep};
-use crate::clock::now_ms;
+use crate::platform::{NetworkBack, Sleep, now_ms};
 use crate::{Abnormal, Config, Error, Shutdown, WsClient, WsSender};
 
 /// A future of the URL and settings of one attempt.

@@ -46,11 +46,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use self::conn::Conn;
-pub(crate) use self::timer::now_ms;
 use self::turn::{Place, Turn};
-use crate::backend::{Backend, Opened};
+use crate::backend::{Backend, Opened, WaitOutcome};
 use crate::message::CloseCodeRule;
-use crate::outcome::{Outcome, WaitOutcome};
+use crate::outcome::Outcome;
 use crate::{CloseFrame, Config, Error, Message};
 
 /// A handle to one browser connection.
