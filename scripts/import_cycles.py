@@ -162,6 +162,10 @@ class Crate:
                 depth += 1
             elif t == "}":
                 depth -= 1
+            elif t == "pub" and i + 1 < end and toks[i + 1] == "(":
+                # A visibility, `pub(in crate::x)` included: it names a module, it uses nothing.
+                while i < end and toks[i] != ")":
+                    i += 1
             elif t == "mod" and i + 2 < end and re.match(r"\w+$", toks[i + 1]) and toks[i + 2] in (";", "{"):
                 name = toks[i + 1]
                 if toks[i + 2] == ";":

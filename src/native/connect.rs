@@ -1,6 +1,5 @@
 //! Opening a connection: the upgrade request, TLS, the timeout and the errors.
 
-use std::io;
 use std::sync::Arc;
 
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -14,13 +13,13 @@ use tokio::sync::mpsc;
 use tokio_util::sync::PollSender;
 use tracing::Instrument;
 
-use super::Handle;
 use super::conn::Conn;
 use super::driver::{Driver, Socket};
 use super::inbox::Inbox;
 use super::liveness::Liveness;
 use super::proxy::Server;
 use super::read_ahead::ReadAhead;
+use super::tcp::{describe_io, open_tcp};
 use crate::backend::Opened;
 use crate::{Config, Error};
 
@@ -29,7 +28,7 @@ pub(super) async fn open(
     url: &str,
     config: &Config,
     span: &tracing::Span,
-) -> Result<Opened<Handle>, Error> {
+) -> Result<Opened<Arc<Conn>>, Error> {
     let (socket, protocol) = upgrade(url, config, span).await?;
     let inbox = Inbox::new(config.receive_queue, config.receive_queue_bytes);
     let conn = Arc::new(Conn::new(inbox, span.clone()));
@@ -103,14 +102,6 @@ async fn connect_directly(url: &str, server: &Server) -> Result<TcpStream, Error
             problem: describe_io(&error).into(),
             source: Some(Box::new(error)),
         })
-}
-
-/// A TCP connection to `host:port` (each of its addresses in turn), Nagle's algorithm
-/// off: to the server, or to a proxy.
-pub(super) async fn open_tcp(host: &str, port: u16) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect((host, port)).await?;
-    let _ = stream.set_nodelay(true);
-    Ok(stream)
 }
 
 /// The server of an upgrade request (whose URL tungstenite has parsed): its host (an IPv6
@@ -217,19 +208,6 @@ fn connect_error(url: &str, error: WsError) -> Error {
             error,
         ),
         other => connect("the WebSocket handshake failed".into(), other),
-    }
-}
-
-pub(super) fn describe_io(error: &io::Error) -> String {
-    match error.kind() {
-        io::ErrorKind::ConnectionRefused => {
-            "connection refused (is a server listening on that port?)".into()
-        }
-        io::ErrorKind::TimedOut => "the TCP connection timed out".into(),
-        _ if error.to_string().contains("lookup") || error.to_string().contains("resolve") => {
-            "the host name could not be resolved".into()
-        }
-        _ => error.to_string(),
     }
 }
 

@@ -7,7 +7,7 @@
 //!
 //! Layering, with no cycle: `connect` → `driver` → `conn` and `liveness` → `inbox`,
 //! `timer`, `convert`; `connect` → `host` (the URL as it is sent), `proxy` (the way to the
-//! server) and `tls` (the trusted roots).
+//! server) and `tls` (the trusted roots); `connect` and `proxy` → `tcp`.
 
 mod conn;
 mod connect;
@@ -18,6 +18,7 @@ mod inbox;
 mod liveness;
 mod proxy;
 mod read_ahead;
+mod tcp;
 pub(crate) mod timer;
 mod tls;
 
@@ -29,7 +30,6 @@ use std::time::Duration;
 use tokio_util::sync::PollSender;
 
 use self::conn::Conn;
-use self::connect::{describe_io, open_tcp};
 use crate::backend::{Backend, Opened};
 use crate::message::CloseCodeRule;
 use crate::outcome::Outcome;

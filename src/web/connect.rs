@@ -3,12 +3,12 @@
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::Poll;
 
 use wasm_bindgen::JsValue;
 use web_sys::WebSocket;
 
-use super::Handle;
 use super::conn::Conn;
 use super::convert::JsError;
 use super::timer::{Sleep, delay_ms};
@@ -25,7 +25,7 @@ pub(super) async fn open(
     url: &str,
     config: &Config,
     span: &tracing::Span,
-) -> Result<Opened<Handle>, Error> {
+) -> Result<Opened<Rc<Conn>>, Error> {
     check_supported(config)?;
     let conn = Conn::new(new_websocket(url, &config.protocols)?, config, span);
 

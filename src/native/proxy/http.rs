@@ -4,7 +4,7 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::{Credentials, Refusal};
+use super::tunnel::{Credentials, Refusal};
 
 /// The longest answer head read from a proxy; a longer one is refused.
 const MAX_ANSWER: usize = 16 * 1024;
@@ -18,7 +18,7 @@ pub(super) async fn connect(
 ) -> Result<(), Refusal> {
     let request = request(authority, credentials);
     let io_error = |doing: &str, error: std::io::Error| Refusal {
-        problem: format!("{doing}: {}", super::super::describe_io(&error)),
+        problem: format!("{doing}: {}", super::super::tcp::describe_io(&error)),
         status: None,
         source: Some(Box::new(error)),
     };

@@ -6,11 +6,14 @@
 mod env;
 mod http;
 mod socks;
+mod tunnel;
 
 use std::net::IpAddr;
 
 use tokio::net::TcpStream;
 
+pub(super) use self::tunnel::Server;
+use self::tunnel::{Credentials, Refusal};
 use crate::{Config, Error, Proxy};
 
 /// A proxy to connect through.
@@ -35,41 +38,6 @@ enum Kind {
     Socks5 {
         remote_dns: bool,
     },
-}
-
-/// A user and password from the proxy URL, percent-decoded.
-struct Credentials {
-    user: String,
-    password: String,
-}
-
-/// Never shows the password.
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("user", &self.user)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The server a connection goes to: its host (a name, or an IP address without brackets)
-/// and port.
-#[derive(Debug)]
-pub(super) struct Server {
-    pub(super) host: String,
-    pub(super) port: u16,
-    pub(super) secure: bool,
-}
-
-impl Server {
-    /// `host:port`, with an IPv6 address in brackets, as `CONNECT` and errors name it.
-    fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
-    }
 }
 
 /// The proxy to reach `server` through, if any, by the setting or the environment.
@@ -203,13 +171,13 @@ impl ProxyServer {
 
     /// A TCP connection to the proxy.
     async fn connect(&self) -> Result<TcpStream, Error> {
-        super::open_tcp(&self.host, self.port)
+        super::tcp::open_tcp(&self.host, self.port)
             .await
             .map_err(|error| {
                 self.error(
                     format!(
                         "the proxy could not be reached: {}",
-                        super::describe_io(&error)
+                        super::tcp::describe_io(&error)
                     ),
                     None,
                     Some(Box::new(error)),
@@ -228,25 +196,6 @@ impl ProxyServer {
             problem: with_origin(problem, self.variable).into(),
             status: status.and_then(std::num::NonZeroU16::new),
             source,
-        }
-    }
-}
-
-/// Why a proxy did not open the tunnel, as `http` and `socks` report it.
-#[derive(Debug)]
-struct Refusal {
-    problem: String,
-    /// The HTTP status an HTTP proxy answered.
-    status: Option<u16>,
-    source: Option<crate::BoxError>,
-}
-
-impl Refusal {
-    fn new(problem: impl Into<String>) -> Self {
-        Self {
-            problem: problem.into(),
-            status: None,
-            source: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use tokio::net::TcpStream;
 use tokio_socks::TargetAddr;
 use tokio_socks::tcp::Socks5Stream;
 
-use super::{Credentials, Refusal, Server};
+use super::tunnel::{Credentials, Refusal, Server};
 
 /// What to ask the proxy for: the server's name (`socks5h://`, `remote_dns`), or its
 /// addresses, resolved here (`socks5://`), to try in turn.
@@ -107,7 +107,7 @@ fn describe(error: &tokio_socks::Error, authority: &str, sent_credentials: bool)
         }
         E::Io(io) => format!(
             "the SOCKS5 handshake failed: {}",
-            super::super::describe_io(io)
+            super::super::tcp::describe_io(io)
         ),
         other => format!("its SOCKS5 answer is not valid ({other})"),
     }
