@@ -88,7 +88,7 @@ mod native {
         let policy = Reconnect::default()
             .backoff(Duration::from_micros(1), Duration::from_millis(1))
             .stable_after(Duration::ZERO);
-        let mut ws = Reconnecting::<Client>::connect(flaky, Config::default(), policy).await?;
+        let mut ws = Reconnecting::connect(flaky, Config::default(), policy).await?;
         let mut events = ws.events();
         let sender = ws.sender();
         // The echoes are read as they come, so that nothing holds the connections up.

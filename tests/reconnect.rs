@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use omnisocket::reconnect::{
-    Event, Events, GiveUpReason, Jitter, Reconnect, Reconnecting, State, StateTracker, WhenFull,
+    Event, Events, GiveUpReason, Jitter, Reconnect, Reconnecting, State, Target, WhenFull,
 };
-use omnisocket::{Abnormal, Client, CloseCode, Config, Error, Message, Shutdown};
+use omnisocket::{Abnormal, Client, CloseCode, Config, Error, Message, Shutdown, WsSender};
 use support::{GENEROUS, IN_BROWSER, Peer, Stopwatch, Until, sleep, unique_id};
 
 /// Short delays, so that the cases run quickly.
@@ -39,7 +39,7 @@ fn fixed(delay: Duration) -> Reconnect {
 
 async fn start(peer: &Peer, path: &str, policy: Reconnect) -> Reconnecting<Client> {
     let url = peer.url(path);
-    match Reconnecting::<Client>::connect(&url, Config::default(), policy).await {
+    match Reconnecting::connect(&url, Config::default(), policy).await {
         Ok(ws) => ws,
         Err(error) => panic!("connect to {url} failed: {error}"),
     }
@@ -285,32 +285,38 @@ case! {
 }
 
 case! {
-    async fn the_state_tracker_follows_a_drop_and_the_return(peer) {
+    async fn follow_shows_each_state_of_a_drop_and_the_return(peer) {
         let id = unique_id("state");
         let path = format!("/flaky?id={id}&drops=1&after_messages=1");
         let ws = start(peer, &path, fixed(Duration::from_millis(300))).await;
-        let mut events = ws.events();
-        let mut tracker = StateTracker::default();
-        let mut shown = Vec::new();
-        ws.send(Message::text("drop me")).await.unwrap();
-        within(GENEROUS * 3, "the second connection", async {
-            while let Some(event) = events.next().await {
-                if tracker.update(&event) {
-                    shown.push(tracker.state().to_string());
+        let sender = ws.sender();
+        let shown = std::cell::RefCell::new(Vec::new());
+        let last = std::cell::RefCell::new(None);
+        let follow = ws.follow(
+            |state| {
+                shown.borrow_mut().push(state.to_string());
+                *last.borrow_mut() = Some(state.clone());
+            },
+            |_| {},
+        );
+        let drive = async {
+            sender.send(Message::text("drop me")).await.unwrap();
+            within(GENEROUS * 3, "the second connection", async {
+                while shown.borrow().iter().filter(|line| *line == "open").count() < 2 {
+                    sleep(Duration::from_millis(10)).await;
                 }
-                if shown.iter().filter(|line| *line == "open").count() == 2 {
-                    break;
-                }
-            }
-        })
-        .await;
-        let outcome = ws.shutdown(GENEROUS).await;
+            })
+            .await;
+            sender.shutdown(GENEROUS).await
+        };
+        let ((), outcome) = within(GENEROUS * 4, "follow", futures_util::future::join(follow, drive)).await;
         assert!(outcome.is_clean(), "{outcome:?}");
-        while let Some(event) = events.next().await {
-            tracker.update(&event);
-        }
-        assert!(matches!(tracker.state(), State::Closed(Ok(Shutdown::Clean(_)))), "{:?}", tracker.state());
-        assert_eq!(shown, ["connecting (attempt 1)", "open", "retrying in 0.3 s (attempt 2)", "connecting (attempt 2)", "open"]);
+        let last = last.into_inner();
+        assert!(matches!(last, Some(State::Closed(Ok(Shutdown::Clean(_))))), "{last:?}");
+        let shown = shown.into_inner();
+        let (closed, until_open) = shown.split_last().unwrap();
+        assert!(closed.starts_with("closed: closed cleanly"), "{shown:?}");
+        assert_eq!(until_open, ["connecting (attempt 1)", "open", "retrying in 0.3 s (attempt 2)", "connecting (attempt 2)", "open"]);
     }
 }
 
@@ -318,7 +324,7 @@ case! {
     async fn follow_hands_every_state_and_message_to_its_callbacks(peer) {
         let id = unique_id("follow");
         let url = peer.url(&format!("/flaky?id={id}&drops=1&after_messages=1"));
-        let ws = Reconnecting::<Client>::start(&url, Config::default(), fixed(Duration::from_millis(200)))
+        let ws = Reconnecting::start(&url, Config::default(), fixed(Duration::from_millis(200)))
             .unwrap();
         let sender = ws.sender();
         let states = std::cell::RefCell::new(Vec::new());
@@ -363,7 +369,7 @@ case! {
         let id = unique_id("target");
         let base = peer.url("/").trim_end_matches('/').to_owned();
         let seen = Arc::clone(&calls);
-        let ws = Reconnecting::<Client>::connect_with(quick(), move |attempt| {
+        let target = Target::per_attempt(move |attempt, config| {
             let previous = seen.fetch_add(1, Ordering::Relaxed);
             assert_eq!(attempt, previous + 1, "called once per attempt, with its number");
             let path = if attempt < 3 {
@@ -372,10 +378,9 @@ case! {
                 format!("/echo?id={id}-{attempt}")
             };
             let url = format!("{base}{path}");
-            async move { Ok((url, Config::default())) }
-        })
-        .await
-        .unwrap();
+            async move { Ok((url, config)) }
+        });
+        let ws = Reconnecting::connect(target, Config::default(), quick()).await.unwrap();
         assert_eq!(calls.load(Ordering::Relaxed), 3);
         let mut ws = ws;
         ws.send(Message::text("hello")).await.unwrap();
@@ -390,17 +395,17 @@ case! {
         let base = peer.url("/").trim_end_matches('/').to_owned();
         let config = Config::default().connect_timeout(Duration::from_millis(300));
         let stopwatch = Stopwatch::start();
-        let ws = Reconnecting::<Client>::start_with(quick(), move |attempt| {
+        let target = Target::per_attempt(move |attempt, config| {
             let path = if attempt == 1 { "/stall?ms=10000" } else { "/echo" };
-            let target = (format!("{base}{path}"), config.clone());
+            let target = (format!("{base}{path}"), config);
             async move { Ok(target) }
-        })
-        .unwrap();
+        });
+        let ws = Reconnecting::start(target, config, quick()).unwrap();
         let mut events = ws.events();
         let story = events_until(&mut events, is_open).await;
         assert!(stopwatch.elapsed() < GENEROUS, "{:?}", stopwatch.elapsed());
         assert!(
-            matches!(&story[1], Event::ConnectFailed { attempt: 1, error } if matches!(**error, Error::ConnectTimeout { .. })),
+            matches!(&story[1], Event::ConnectFailed { attempt: 1, error } if matches!(**error, Error::ConnectTimeout(_))),
             "{story:?}"
         );
         assert!(matches!(story.last(), Some(Event::Open { attempt: 2, .. })), "{story:?}");
@@ -411,17 +416,17 @@ case! {
 case! {
     async fn an_error_of_the_target_callback_is_a_failed_attempt(peer) {
         let url = peer.url("/echo");
-        let ws = Reconnecting::<Client>::connect_with(quick(), move |attempt| {
+        let target = Target::per_attempt(move |attempt, config| {
             let url = url.clone();
             async move {
                 if attempt == 1 {
                     Err(Error::Unsupported("no token yet"))
                 } else {
-                    Ok((url, Config::default()))
+                    Ok((url, config))
                 }
             }
-        })
-        .await;
+        });
+        let ws = Reconnecting::connect(target, Config::default(), quick()).await;
         // `Unsupported` is final by default: connect fails with it, after one attempt.
         assert!(matches!(ws, Err(Error::Unsupported("no token yet"))), "{ws:?}");
     }
@@ -456,13 +461,14 @@ case! {
         let id = unique_id("max");
         let url = peer.url(&format!("/flaky?id={id}&refuse_first=100"));
         let policy = quick().max_attempts(Some(3));
-        let error = Reconnecting::<Client>::connect(&url, Config::default(), policy)
+        let error = Reconnecting::connect(&url, Config::default(), policy)
             .await
             .unwrap_err();
         if IN_BROWSER {
-            assert!(matches!(error, Error::Connect { .. }), "{error}");
+            assert!(matches!(error, Error::Connect(_)), "{error}");
         } else {
-            assert!(matches!(error, Error::UpgradeRefused { status: 503, .. }), "{error}");
+            assert!(matches!(error, Error::UpgradeRefused(_)), "{error}");
+            assert_eq!(error.status(), Some(503), "{error}");
         }
         assert_eq!(peer.flaky(&id).await.upgrades, 3);
     }
@@ -472,10 +478,11 @@ case! {
     browser_skip = "browsers do not report the HTTP status of a refused upgrade, so a 401 is retried like any failure there (see Reconnect::is_final_by_default)";
     async fn a_refused_upgrade_with_401_is_final_natively(peer) {
         let url = peer.url("/refuse?status=401");
-        let error = Reconnecting::<Client>::connect(&url, Config::default(), quick())
+        let error = Reconnecting::connect(&url, Config::default(), quick())
             .await
             .unwrap_err();
-        assert!(matches!(error, Error::UpgradeRefused { status: 401, .. }), "{error}");
+        assert!(matches!(error, Error::UpgradeRefused(_)), "{error}");
+        assert_eq!(error.status(), Some(401), "{error}");
     }
 }
 
@@ -491,13 +498,13 @@ case! {
             Reconnect::default().queue(0, 1, WhenFull::Refuse),
         ];
         for policy in bad_policies {
-            let result = Reconnecting::<Client>::connect(&url, Config::default(), policy).await;
+            let result = Reconnecting::connect(&url, Config::default(), policy).await;
             assert!(matches!(result, Err(Error::InvalidConfig { .. })), "{result:?}");
         }
-        let result = Reconnecting::<Client>::connect("http://x/", Config::default(), quick()).await;
-        assert!(matches!(result, Err(Error::InvalidUrl { .. })), "{result:?}");
+        let result = Reconnecting::connect("http://x/", Config::default(), quick()).await;
+        assert!(matches!(result, Err(Error::InvalidUrl(_))), "{result:?}");
         let config = Config::default().send_queue(0).connect_timeout(Duration::ZERO);
-        let result = Reconnecting::<Client>::connect(&url, config, quick()).await;
+        let result = Reconnecting::connect(&url, config, quick()).await;
         assert!(matches!(result, Err(Error::InvalidConfig { .. })), "{result:?}");
     }
 }
@@ -511,13 +518,12 @@ case! {
         let config = Config::default()
             .keepalive(Duration::from_millis(200), Duration::from_millis(500))
             .heartbeat(Message::text("ping"));
-        let ws = Reconnecting::<Client>::connect_with(quick(), move |attempt| {
+        let target = Target::per_attempt(move |attempt, config| {
             let path = if attempt == 1 { "/half-open".to_owned() } else { format!("/echo?id={id}") };
-            let target = (format!("{base}{path}"), config.clone());
+            let target = (format!("{base}{path}"), config);
             async move { Ok(target) }
-        })
-        .await
-        .unwrap();
+        });
+        let ws = Reconnecting::connect(target, config, quick()).await.unwrap();
         let mut events = ws.events();
         let story = events_until(&mut events, is_open).await;
         // The first stream's story starts with the first connection, then the second.
@@ -584,7 +590,7 @@ case! {
     async fn start_tells_the_first_attempts_too_and_a_shutdown_cancels_them(peer) {
         let id = unique_id("start");
         let url = peer.url(&format!("/flaky?id={id}&refuse_first=100"));
-        let ws = Reconnecting::<Client>::start(&url, Config::default(), fixed(Duration::from_secs(60)))
+        let ws = Reconnecting::start(&url, Config::default(), fixed(Duration::from_secs(60)))
             .unwrap();
         let mut events = ws.events();
         ws.send(Message::text("queued before any connection")).await.unwrap();
@@ -603,7 +609,7 @@ case! {
     async fn start_gives_up_like_connect_and_says_why_in_the_events(peer) {
         let id = unique_id("start-max");
         let url = peer.url(&format!("/flaky?id={id}&refuse_first=100"));
-        let mut ws = Reconnecting::<Client>::start(&url, Config::default(), quick().max_attempts(Some(2)))
+        let mut ws = Reconnecting::start(&url, Config::default(), quick().max_attempts(Some(2)))
             .unwrap();
         let mut events = ws.events();
         let story = events_until(&mut events, |e| matches!(e, Event::GaveUp { .. })).await;
@@ -627,6 +633,100 @@ case! {
         let story = events_until(&mut events, |e| matches!(e, Event::Stopped { .. })).await;
         assert!(matches!(story.last(), Some(Event::Stopped { outcome: Shutdown::Clean(_) })));
         assert!(matches!(sender.send(Message::text("late")).await, Err(Error::Closed)));
+    }
+}
+
+// --- One sender contract ---------------------------------------------------------------
+
+/// What code written once against the sender contract does, whichever sender it is given:
+/// a send, a send through the `Sink`, the closing handshake. (`SinkExt` is named at each
+/// call: imported, its `send` would be ambiguous with `WsSender::send`.)
+async fn send_and_shut_down<S: WsSender>(sender: S) -> Shutdown {
+    sender.send(Message::text("sent")).await.unwrap();
+    let mut sink = sender.clone();
+    futures_util::SinkExt::send(&mut sink, Message::text("sunk"))
+        .await
+        .unwrap();
+    let outcome = sender.shutdown(GENEROUS).await;
+    assert!(sender.is_closed() && sink.is_closed());
+    assert!(matches!(
+        sender.send(Message::text("late")).await,
+        Err(Error::Closed)
+    ));
+    assert!(matches!(
+        futures_util::SinkExt::send(&mut sink, Message::text("late")).await,
+        Err(Error::Closed)
+    ));
+    outcome
+}
+
+case! {
+    async fn generic_code_sends_and_shuts_down_through_either_sender(peer) {
+        let plain = unique_id("contract-plain");
+        let client = Client::connect(&peer.url(&format!("/echo?id={plain}")), Config::default())
+            .await
+            .unwrap();
+        let outcome = send_and_shut_down(client.sender()).await;
+        assert!(outcome.is_clean(), "{outcome:?}");
+
+        let reconnecting = unique_id("contract-reconnecting");
+        let ws = start(peer, &format!("/echo?id={reconnecting}"), quick()).await;
+        let outcome = send_and_shut_down(ws.sender()).await;
+        assert!(outcome.is_clean(), "{outcome:?}");
+
+        for id in [plain, reconnecting] {
+            let report = peer.wait(&id, Until::TcpClosed, GENEROUS).await;
+            assert_eq!(report.first_messages, ["sent", "sunk"], "{id}");
+            assert_eq!(report.client_close, Some((Some(1000), String::new())), "{id}");
+        }
+    }
+}
+
+case! {
+    async fn the_sink_refuses_a_full_queue_as_send_does_and_closes_with_a_handshake(peer) {
+        let (ws, mut events, id) = disconnected(peer, WhenFull::Refuse).await;
+        let mut sink = ws.sender();
+        for n in 0..5 {
+            futures_util::SinkExt::send(&mut sink, Message::text(format!("0:{n}")))
+                .await
+                .unwrap();
+        }
+        let refused = futures_util::SinkExt::send(&mut sink, Message::text("0:5")).await;
+        assert!(matches!(refused, Err(Error::SendQueueFull)), "{refused:?}");
+        events_until(&mut events, is_open).await;
+        // Queued messages go out before the Close.
+        futures_util::SinkExt::close(&mut sink).await.unwrap();
+        assert!(sink.is_closed());
+        assert!(ws.shutdown(GENEROUS).await.is_clean(), "the same outcome again");
+        let report = peer.wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS).await;
+        let expected: Vec<String> = (0..5).map(|n| format!("0:{n}")).collect();
+        assert_eq!(report.first_messages, expected);
+        assert_eq!(report.client_close, Some((Some(1000), String::new())));
+    }
+}
+
+case! {
+    async fn the_sink_drops_the_oldest_as_send_does_when_asked(peer) {
+        let (ws, mut events, id) = disconnected(peer, WhenFull::DropOldest).await;
+        let mut sink = ws.sender();
+        for n in 0..100 {
+            futures_util::SinkExt::send(&mut sink, Message::text(format!("0:{n}")))
+                .await
+                .unwrap();
+        }
+        let story = events_until(&mut events, is_open).await;
+        let discarded: usize = story
+            .iter()
+            .map(|e| match e {
+                Event::Discarded { messages } => *messages,
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(discarded, 95, "{story:?}");
+        assert!(ws.shutdown(GENEROUS).await.is_clean());
+        let expected: Vec<String> = (95..100).map(|n| format!("0:{n}")).collect();
+        let report = peer.wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS).await;
+        assert_eq!(report.first_messages, expected);
     }
 }
 

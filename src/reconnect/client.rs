@@ -8,20 +8,27 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_core::{FusedStream, Stream};
+use futures_sink::Sink;
 
 use super::events::Events;
-use super::link::{Link, Linked, Stop, deadline_after};
+use super::link::{Link, Linked, Stop, WhenOpenAndFull, deadline_after};
 use super::policy::Reconnect;
-use super::supervisor::{Supervisor, TargetFn};
+use super::supervisor::Supervisor;
+use super::target::Target;
 use crate::platform::{CLOSE_CODES, Shared};
-use crate::{Client, CloseFrame, Config, Error, MaybeSend, Message, Shutdown, WsClient};
+use crate::{Client, CloseFrame, Config, Error, MaybeSend, Message, Shutdown, WsClient, WsSender};
 
 /// A connection that comes back: it reconnects by its [`Reconnect`] policy whenever the
 /// connection ends, until the application stops it or the policy gives up.
 ///
-/// Written once over [`WsClient`] (`C` is [`Client`] unless chosen), so it runs the same
-/// on both targets. A background task (natively on the tokio runtime, in the browser on the
-/// page's event loop) owns the connection; it ends with the client.
+/// Written once over [`WsClient`], so it runs the same on both targets: `C` is [`Client`]
+/// for [`connect`](Reconnecting::connect) and [`start`](Reconnecting::start), an
+/// application's own client type for [`with_client`](Self::with_client). A background task
+/// (natively on the tokio runtime, in the browser on the page's event loop) owns the
+/// connection; it ends with the client.
+///
+/// It is a [`Stream`] of the received messages and, as its [`ReconnectingSender`] is, a
+/// [`Sink`] of messages to send.
 ///
 /// - [`send`](Self::send) queues, in a bounded queue, while no connection is open
 ///   ([`Reconnect::queue`]); queued messages go out in order once one is.
@@ -47,15 +54,13 @@ use crate::{Client, CloseFrame, Config, Error, MaybeSend, Message, Shutdown, WsC
 /// use std::time::Duration;
 /// use futures_util::StreamExt;
 /// use omnisocket::reconnect::{Event, Reconnect, Reconnecting};
-/// use omnisocket::{Client, Config, Message};
+/// use omnisocket::{Config, Message};
 ///
 /// # async fn run() -> Result<(), omnisocket::Error> {
 /// let policy = Reconnect::default()
 ///     .backoff(Duration::from_millis(200), Duration::from_secs(30))
 ///     .max_attempts(Some(10));
-/// let mut ws =
-///     Reconnecting::<Client>::connect("ws://127.0.0.1:9000/echo", Config::default(), policy)
-///         .await?;
+/// let mut ws = Reconnecting::connect("ws://127.0.0.1:9000/echo", Config::default(), policy).await?;
 /// let mut events = ws.events();
 /// # let spawn = |_: futures_util::stream::Collect<omnisocket::reconnect::Events, Vec<Event>>| ();
 /// // In a task of its own: show the state to the user.
@@ -83,8 +88,9 @@ pub struct Reconnecting<C: WsClient = Client> {
     _client: PhantomData<fn() -> C>,
 }
 
-impl<C: WsClient + 'static> Reconnecting<C> {
-    /// Connects to `url`, retrying by `policy`, and resolves once a connection is open.
+impl Reconnecting<Client> {
+    /// Connects to `target` (a URL, or a [`Target::per_attempt`]), retrying by `policy`,
+    /// and resolves once a connection is open.
     ///
     /// # Errors
     /// At once, without an attempt: [`Error::InvalidUrl`] and [`Error::InvalidConfig`]
@@ -92,40 +98,12 @@ impl<C: WsClient + 'static> Reconnecting<C> {
     /// when it was final ([`Reconnect::give_up_when`]) or
     /// [`max_attempts`](Reconnect::max_attempts) were made. Natively
     /// [`Error::Environment`] outside a tokio runtime.
-    pub async fn connect(url: &str, config: Config, policy: Reconnect) -> Result<Self, Error> {
-        Self::start(url, config, policy)?.opened().await
-    }
-
-    /// Like [`connect`](Self::connect), with the URL and settings of each attempt from
-    /// `target`, called with the attempt's number before every attempt: to refresh a token
-    /// in the URL or a header, or to move to another server. An error from it counts as a
-    /// failed attempt (final or not, as the policy decides). It is not bounded in time:
-    /// give it a timeout of its own if it may hang. The connection's own attempt is bounded
-    /// by [`Config::connect_timeout`].
-    ///
-    /// ```no_run
-    /// use omnisocket::reconnect::{Reconnect, Reconnecting};
-    /// use omnisocket::{Client, Config};
-    ///
-    /// # async fn fresh_token() -> Result<String, omnisocket::Error> { Ok("t".into()) }
-    /// # async fn run() -> Result<(), omnisocket::Error> {
-    /// let ws = Reconnecting::<Client>::connect_with(Reconnect::default(), |attempt| async move {
-    ///     let token = fresh_token().await?;
-    ///     Ok((format!("wss://example.com/live?token={token}&attempt={attempt}"), Config::default()))
-    /// })
-    /// .await?;
-    /// # Ok(())
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    /// As [`connect`](Self::connect).
-    pub async fn connect_with<F, Fut>(policy: Reconnect, target: F) -> Result<Self, Error>
-    where
-        F: FnMut(u32) -> Fut + MaybeSend + 'static,
-        Fut: Future<Output = Result<(String, Config), Error>> + MaybeSend + 'static,
-    {
-        Self::start_with(policy, target)?.opened().await
+    pub async fn connect(
+        target: impl Into<Target>,
+        config: Config,
+        policy: Reconnect,
+    ) -> Result<Self, Error> {
+        Self::start(target, config, policy)?.opened().await
     }
 
     /// Like [`connect`](Self::connect), but returns at once, before the first attempt:
@@ -139,36 +117,12 @@ impl<C: WsClient + 'static> Reconnecting<C> {
     /// # Errors
     /// [`Error::InvalidUrl`] and [`Error::InvalidConfig`] for an invalid URL, setting or
     /// policy; natively [`Error::Environment`] outside a tokio runtime.
-    pub fn start(url: &str, config: Config, policy: Reconnect) -> Result<Self, Error> {
-        crate::url::check_websocket_url(url)?;
-        config.check()?;
-        let url = url.to_owned();
-        Self::start_with(policy, move |_attempt| {
-            let target = (url.clone(), config.clone());
-            async move { Ok(target) }
-        })
-    }
-
-    /// [`start`](Self::start) with a target callback, as
-    /// [`connect_with`](Self::connect_with).
-    ///
-    /// # Errors
-    /// As [`start`](Self::start).
-    pub fn start_with<F, Fut>(policy: Reconnect, mut target: F) -> Result<Self, Error>
-    where
-        F: FnMut(u32) -> Fut + MaybeSend + 'static,
-        Fut: Future<Output = Result<(String, Config), Error>> + MaybeSend + 'static,
-    {
-        policy.check()?;
-        let link = Linked::new(policy.queue_messages, policy.queue_bytes, policy.when_full);
-        let target: TargetFn = Box::new(move |attempt| Box::pin(target(attempt)));
-        let supervisor = Supervisor::<C>::new(Shared::clone(&link), policy, target);
-        crate::platform::spawn(supervisor.run())?;
-        Ok(Self {
-            sender: ReconnectingSender { link },
-            finished: false,
-            _client: PhantomData,
-        })
+    pub fn start(
+        target: impl Into<Target>,
+        config: Config,
+        policy: Reconnect,
+    ) -> Result<Self, Error> {
+        Self::with_client(target, config, policy)
     }
 
     /// `self` once a connection is open, or the error that made the policy give up.
@@ -185,11 +139,53 @@ impl<C: WsClient + 'static> Reconnecting<C> {
     }
 }
 
+impl<C: WsClient + 'static> Reconnecting<C> {
+    /// [`start`](Reconnecting::start) over a client of the application's own: a
+    /// [`WsClient`] that wraps [`Client`], or a fake in the application's tests. The type
+    /// is named at the call, `Reconnecting::<MyClient>::with_client(url, config, policy)`;
+    /// every connection is made by `C::connect`. It returns at once: the
+    /// [`events`](Self::events) say when a connection opens.
+    ///
+    /// ```no_run
+    /// use omnisocket::reconnect::{Reconnect, Reconnecting};
+    /// use omnisocket::{Config, Error, WsClient};
+    ///
+    /// // Written once for any client type: the application's fake in its tests.
+    /// fn live<C: WsClient + 'static>(url: &str) -> Result<Reconnecting<C>, Error> {
+    ///     Reconnecting::<C>::with_client(url, Config::default(), Reconnect::default())
+    /// }
+    /// # async fn run() -> Result<(), Error> {
+    /// let ws = live::<omnisocket::Client>("ws://127.0.0.1:9000/echo")?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`start`](Reconnecting::start).
+    pub fn with_client(
+        target: impl Into<Target>,
+        config: Config,
+        policy: Reconnect,
+    ) -> Result<Self, Error> {
+        let target = target.into();
+        target.check(&config)?;
+        policy.check()?;
+        let link = Linked::new(policy.queue_messages, policy.queue_bytes, policy.when_full);
+        link.set_close_timeout(config.close_timeout);
+        let supervisor = Supervisor::<C>::new(Shared::clone(&link), policy, target, config);
+        crate::platform::spawn(supervisor.run())?;
+        Ok(Self {
+            sender: ReconnectingSender::new(link),
+            finished: false,
+            _client: PhantomData,
+        })
+    }
+}
+
 /// The error of the last attempt. While `connect` runs nobody can hold the events, and the
 /// unread ones are forgotten first, so the error is not shared; were it, its text is kept.
 fn unshare(error: Arc<Error>) -> Error {
-    Arc::try_unwrap(error)
-        .unwrap_or_else(|shared| Error::ConnectionLost(Some(shared.to_string().into())))
+    Arc::try_unwrap(error).unwrap_or_else(|shared| Error::connection_lost(shared.to_string()))
 }
 
 impl<C: WsClient> Reconnecting<C> {
@@ -302,6 +298,28 @@ impl<C: WsClient> FusedStream for Reconnecting<C> {
     }
 }
 
+/// The same as its [`ReconnectingSender`]'s: `poll_close` stops the client with the closing
+/// handshake.
+impl<C: WsClient> Sink<Message> for Reconnecting<C> {
+    type Error = Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.sender).poll_ready(cx)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        Pin::new(&mut self.sender).start_send(item)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.sender).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.sender).poll_close(cx)
+    }
+}
+
 impl<C: WsClient> std::fmt::Debug for Reconnecting<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reconnecting")
@@ -312,12 +330,28 @@ impl<C: WsClient> std::fmt::Debug for Reconnecting<C> {
 
 /// A cloneable handle to a [`Reconnecting`] client that sends and stops from any task
 /// (`Send` and `Sync` natively).
-#[derive(Clone)]
+///
+/// It implements the sender contract, [`WsSender`], as a connection's
+/// [`Sender`](crate::Sender) does, so code written once against it takes either. It is
+/// also a [`Sink`] of [`Message`]s: `poll_ready` waits for room in the queue as
+/// [`send`](Self::send) does (and fails as it does while disconnected under
+/// [`WhenFull::Refuse`](super::WhenFull::Refuse)), and `poll_close` stops the client with
+/// the closing handshake, bounded by
+/// [`Config::close_timeout`](crate::Config::close_timeout).
 pub struct ReconnectingSender {
     link: Link,
+    /// `Sink::poll_close` has asked the client to stop.
+    closing: bool,
 }
 
 impl ReconnectingSender {
+    fn new(link: Link) -> Self {
+        Self {
+            link,
+            closing: false,
+        }
+    }
+
     /// Sends a message. While a connection is open it is queued for it, waiting while the
     /// queue is full; while none is open it is queued for the next one, and a full queue
     /// applies [`WhenFull`](super::WhenFull). Messages go out in the order they were
@@ -329,7 +363,11 @@ impl ReconnectingSender {
     /// stops (shutdown, dropped, or given up).
     pub async fn send(&self, message: Message) -> Result<(), Error> {
         let mut message = Some(message);
-        poll_fn(|cx| self.link.poll_send(&mut message, Some(cx.waker()))).await
+        poll_fn(|cx| {
+            self.link
+                .poll_send(&mut message, WhenOpenAndFull::Wait(cx.waker()))
+        })
+        .await
     }
 
     /// Sends a message without waiting, for code that cannot await (an event handler):
@@ -341,9 +379,12 @@ impl ReconnectingSender {
     /// [`WhenFull::Refuse`](super::WhenFull::Refuse)); the message is dropped then.
     /// [`Error::Closed`] once the client stops.
     pub fn try_send(&self, message: Message) -> Result<(), Error> {
-        match self.link.poll_send(&mut Some(message), None) {
+        match self
+            .link
+            .poll_send(&mut Some(message), WhenOpenAndFull::Refuse)
+        {
             Poll::Ready(result) => result,
-            // Without a waiter a send never waits.
+            // Refused rather than waiting, as asked.
             Poll::Pending => Err(Error::SendQueueFull),
         }
     }
@@ -400,6 +441,86 @@ impl ReconnectingSender {
     async fn stop(&self, stop: Stop) -> Shutdown {
         self.link.request_stop(stop);
         poll_fn(|cx| self.link.poll_outcome(cx)).await
+    }
+}
+
+impl Clone for ReconnectingSender {
+    fn clone(&self) -> Self {
+        Self::new(Shared::clone(&self.link))
+    }
+}
+
+impl Sink<Message> for ReconnectingSender {
+    type Error = Error;
+
+    /// Ready when [`send`](ReconnectingSender::send) would queue a message at once.
+    ///
+    /// # Errors
+    /// As [`send`](ReconnectingSender::send): [`Error::SendQueueFull`] while disconnected
+    /// with a full queue under [`WhenFull::Refuse`](super::WhenFull::Refuse),
+    /// [`Error::Closed`] once the client stops.
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.link.poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        match self.link.poll_send(&mut Some(item), WhenOpenAndFull::Take) {
+            Poll::Ready(result) => result,
+            Poll::Pending => Err(Error::SendQueueFull),
+        }
+    }
+
+    /// Messages are accepted once queued: there is nothing more to flush.
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    /// Stops the client with the closing handshake (code 1000; queued messages go out
+    /// first), bounded by the close timeout of the client's
+    /// [`Config`](crate::Config::close_timeout). The outcome is then available from
+    /// [`shutdown`](ReconnectingSender::shutdown), which returns it again.
+    ///
+    /// # Errors
+    /// [`Error::CloseIncomplete`] with the outcome when the handshake did not complete
+    /// ([`Shutdown::TimedOut`], [`Shutdown::Abnormal`]; also while no connection was open).
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if !self.closing {
+            self.closing = true;
+            self.link.request_stop(Stop::Close {
+                frame: CloseFrame::normal(),
+                deadline_ms: deadline_after(self.link.close_timeout()),
+            });
+        }
+        self.link.poll_outcome(cx).map(|outcome| match outcome {
+            Shutdown::Clean(_) => Ok(()),
+            incomplete => Err(Error::close_incomplete(incomplete)),
+        })
+    }
+}
+
+impl WsSender for ReconnectingSender {
+    fn send(&self, message: Message) -> impl Future<Output = Result<(), Error>> + MaybeSend {
+        Self::send(self, message)
+    }
+
+    fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> + MaybeSend {
+        Self::shutdown(self, timeout)
+    }
+
+    fn close(
+        &self,
+        frame: CloseFrame,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Shutdown, Error>> + MaybeSend {
+        Self::close(self, frame, timeout)
+    }
+
+    fn close_now(&self) {
+        Self::close_now(self);
+    }
+
+    fn is_closed(&self) -> bool {
+        Self::is_closed(self)
     }
 }
 

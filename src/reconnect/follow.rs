@@ -22,15 +22,15 @@ impl<C: WsClient + 'static> Reconnecting<C> {
     ///
     /// The client moves in: take a [`sender`](Self::sender) first to send and stop it. The
     /// events are this call's [`events`](Self::events) (from the start for the first
-    /// call). This is what the Leptos and Yew hooks (`omnisocket-leptos`, `omnisocket-yew`)
-    /// spawn on mount.
+    /// call). This is what a `ui::Binding` (the `ui` feature; the Leptos and Yew hooks)
+    /// spawns when it opens.
     ///
     /// ```no_run
     /// use omnisocket::reconnect::{Reconnect, Reconnecting};
-    /// use omnisocket::{Client, Config, Message};
+    /// use omnisocket::{Config, Message};
     ///
     /// # async fn run() -> Result<(), omnisocket::Error> {
-    /// let ws = Reconnecting::<Client>::start("ws://127.0.0.1:9000/echo", Config::default(), Reconnect::default())?;
+    /// let ws = Reconnecting::start("ws://127.0.0.1:9000/echo", Config::default(), Reconnect::default())?;
     /// let sender = ws.sender();
     /// sender.try_send(Message::text("hi"))?;
     /// ws.follow(

@@ -98,6 +98,18 @@ impl Outgoing {
     }
 }
 
+/// What a send does with a full queue while a connection is open.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum WhenOpenAndFull<'a> {
+    /// Waits for room (`send`), registering this waker.
+    Wait(&'a Waker),
+    /// Fails with [`Error::SendQueueFull`] (`try_send`).
+    Refuse,
+    /// Queues the message anyway (`Sink::start_send`: `poll_ready` found room for one
+    /// message, whose size may exceed the bytes left).
+    Take,
+}
+
 /// Tasks to wake, each once however often it polled.
 #[derive(Debug, Default)]
 struct Wakers(Vec<Waker>);
@@ -157,12 +169,12 @@ impl Linked {
 
     // --- the application's side ---
 
-    /// `send`: queues `message`, or waits (registering `waiter`; without one, a full queue
-    /// while open is [`Error::SendQueueFull`]), or applies the full-queue policy.
+    /// Queues `message`, or applies the full-queue policy: while disconnected the
+    /// client's [`WhenFull`], while open `open_and_full` (see [`WhenOpenAndFull`]).
     pub(super) fn poll_send(
         &self,
         message: &mut Option<Message>,
-        waiter: Option<&Waker>,
+        open_and_full: WhenOpenAndFull<'_>,
     ) -> Poll<Result<(), Error>> {
         let len = message.as_ref().map_or(0, |m| m.as_bytes().len());
         let mut discarded = 0;
@@ -171,13 +183,14 @@ impl Linked {
             match state.phase {
                 Phase::Stopping => return Poll::Ready(Err(Error::Closed)),
                 _ if state.outgoing.has_room_for(len) => {}
-                Phase::Open => {
-                    let Some(waiter) = waiter else {
-                        return Poll::Ready(Err(Error::SendQueueFull));
-                    };
-                    state.senders.register(waiter);
-                    return Poll::Pending;
-                }
+                Phase::Open => match open_and_full {
+                    WhenOpenAndFull::Wait(waiter) => {
+                        state.senders.register(waiter);
+                        return Poll::Pending;
+                    }
+                    WhenOpenAndFull::Refuse => return Poll::Ready(Err(Error::SendQueueFull)),
+                    WhenOpenAndFull::Take => {}
+                },
                 Phase::Disconnected => match state.outgoing.when_full {
                     WhenFull::Refuse => return Poll::Ready(Err(Error::SendQueueFull)),
                     WhenFull::DropOldest => {
@@ -201,6 +214,26 @@ impl Linked {
             });
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// `Sink::poll_ready`: ready when a message may be handed over as `send` would queue
+    /// it. Under [`WhenFull::DropOldest`] while disconnected it is ready at once: room is
+    /// made when the message comes, so that nothing is dropped for a message that does
+    /// not.
+    pub(super) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut state = self.state.lock();
+        match state.phase {
+            Phase::Stopping => Poll::Ready(Err(Error::Closed)),
+            _ if state.outgoing.has_room_for(0) => Poll::Ready(Ok(())),
+            Phase::Open => {
+                state.senders.register(cx.waker());
+                Poll::Pending
+            }
+            Phase::Disconnected => match state.outgoing.when_full {
+                WhenFull::Refuse => Poll::Ready(Err(Error::SendQueueFull)),
+                WhenFull::DropOldest => Poll::Ready(Ok(())),
+            },
+        }
     }
 
     /// `recv`: the next received message; `None` once the client has stopped and

@@ -5,15 +5,13 @@
 //! ```no_run
 //! use std::time::Duration;
 //! use omnisocket::reconnect::{Event, Reconnect, Reconnecting};
-//! use omnisocket::{Client, Config, Message, Shutdown};
+//! use omnisocket::{Config, Message, Shutdown};
 //!
 //! # async fn run() -> Result<(), omnisocket::Error> {
 //! let policy = Reconnect::default()
 //!     .backoff(Duration::from_millis(200), Duration::from_secs(30)) // base, cap
 //!     .max_attempts(Some(10)); // None: forever
-//! let mut ws =
-//!     Reconnecting::<Client>::connect("ws://127.0.0.1:9000/echo", Config::default(), policy)
-//!         .await?;
+//! let mut ws = Reconnecting::connect("ws://127.0.0.1:9000/echo", Config::default(), policy).await?;
 //! let events = ws.events(); // an owned Stream<Item = Event>: 'static, Send natively
 //! ws.send(Message::text("hi")).await?; // queued while disconnected
 //! while let Some(message) = ws.recv().await {
@@ -68,9 +66,11 @@ mod link;
 mod policy;
 mod state;
 mod supervisor;
+mod target;
 
 pub use backoff::Jitter;
 pub use client::{Reconnecting, ReconnectingSender};
 pub use events::{Event, Events, GiveUpReason};
 pub use policy::{Failure, Reconnect, WhenFull};
-pub use state::{State, StateTracker};
+pub use state::State;
+pub use target::Target;

@@ -18,23 +18,9 @@ use super::backoff::Backoff;
 use super::events::{Event, GiveUpReason};
 use super::link::{Link, Phase, Stop};
 use super::policy::{Failure, Reconnect};
+use super::target::Target;
 use crate::platform::{NetworkBack, Sleep, now_ms};
 use crate::{Abnormal, Config, Error, Shutdown, WsClient, WsSender};
-
-/// A future of the URL and settings of one attempt.
-#[cfg(native)]
-pub(super) type TargetFuture =
-    Pin<Box<dyn Future<Output = Result<(String, Config), Error>> + Send>>;
-/// A future of the URL and settings of one attempt.
-#[cfg(web)]
-pub(super) type TargetFuture = Pin<Box<dyn Future<Output = Result<(String, Config), Error>>>>;
-
-/// Makes the URL and settings of each attempt, given the attempt's number.
-#[cfg(native)]
-pub(super) type TargetFn = Box<dyn FnMut(u32) -> TargetFuture + Send>;
-/// Makes the URL and settings of each attempt, given the attempt's number.
-#[cfg(web)]
-pub(super) type TargetFn = Box<dyn FnMut(u32) -> TargetFuture>;
 
 /// How a run of attempts ended.
 enum Attempts<C> {
@@ -58,19 +44,22 @@ pub(super) struct Supervisor<C> {
     link: Link,
     policy: Reconnect,
     backoff: Backoff,
-    target: TargetFn,
+    target: Target,
+    /// The settings each attempt starts from.
+    config: Config,
     /// Attempts since the last stable connection.
     attempt: u32,
     _client: std::marker::PhantomData<fn() -> C>,
 }
 
 impl<C: WsClient + 'static> Supervisor<C> {
-    pub(super) fn new(link: Link, policy: Reconnect, target: TargetFn) -> Self {
+    pub(super) fn new(link: Link, policy: Reconnect, target: Target, config: Config) -> Self {
         Self {
             link,
             backoff: policy.backoff_state(),
             policy,
             target,
+            config,
             attempt: 0,
             _client: std::marker::PhantomData,
         }
@@ -101,7 +90,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
             self.attempt = self.attempt.saturating_add(1);
             let attempt = self.attempt;
             self.emit(Event::Connecting { attempt });
-            let once = attempt_once::<C>(&mut self.target, attempt);
+            let once = attempt_once::<C>(&mut self.target, &self.config, attempt);
             let error = match until_stopped(&self.link, once).await {
                 None => return Attempts::Stopped,
                 Some(Ok((client, close_timeout))) => {
@@ -357,13 +346,14 @@ impl<C: WsClient + 'static> Supervisor<C> {
     }
 }
 
-/// One attempt: the target callback, then the connection, with its settings' close
-/// timeout.
+/// One attempt: the target's URL and settings, then the connection, with its settings'
+/// close timeout.
 async fn attempt_once<C: WsClient>(
-    target: &mut TargetFn,
+    target: &mut Target,
+    config: &Config,
     attempt: u32,
 ) -> Result<(C, Duration), Error> {
-    let (url, config) = target(attempt).await?;
+    let (url, config) = target.resolve(attempt, config).await?;
     let close_timeout = config.close_timeout;
     Ok((C::connect(&url, config).await?, close_timeout))
 }

@@ -29,6 +29,7 @@ use web_sys::{
 use crate::behaviour::Behaviour;
 use crate::dom::{self, Listener};
 use crate::handle::Handle;
+use crate::outcome::outcome_parts;
 use crate::reconnecting::{self, Tone};
 
 /// The largest timeout or delay the page accepts, in milliseconds.
@@ -309,7 +310,7 @@ impl App {
         self.connecting.set(false);
         match result {
             Ok(client) => {
-                self.opened(tag, Handle::Plain(client.sender()));
+                self.opened(tag, Rc::new(client.sender()));
                 spawn_local(Rc::clone(&self).receive(tag, client));
             }
             Err(e) => self.fail(tag, &format!("connect failed: {e}")),
@@ -320,12 +321,12 @@ impl App {
     /// Connect for [`Behaviour::Reconnect`]: a [`Reconnecting`] client, its receive task
     /// and the task that follows its events.
     async fn connect_reconnecting(self: Rc<Self>, tag: Tag, url: &str) {
-        let text = format!("Reconnecting::<Client>::connect(\"{url}\")");
+        let text = format!("Reconnecting::connect(\"{url}\")");
         self.log(tag, Kind::Connect, &text);
         let opened = Rc::new(Cell::new(false));
         let policy = reconnecting::policy(Rc::clone(&opened));
         let config = Config::default().connect_timeout(CONNECT_TIMEOUT);
-        let result = Reconnecting::<Client>::connect(url, config, policy).await;
+        let result = Reconnecting::connect(url, config, policy).await;
         self.connecting.set(false);
         match result {
             Ok(ws) => {
@@ -334,7 +335,7 @@ impl App {
                 // Subscribed before this task yields, and so before the client's own task
                 // runs: every event after the first Open is seen.
                 let events = ws.events();
-                self.opened(tag, Handle::Reconnecting(ws.sender()));
+                self.opened(tag, Rc::new(ws.sender()));
                 spawn_local(Rc::clone(&self).follow(tag, events));
                 spawn_local(Rc::clone(&self).receive_reconnecting(tag, ws));
             }
@@ -761,16 +762,6 @@ impl App {
         self.ui.log.append_child(&entry)?;
         self.ui.log.set_scroll_top(self.ui.log.scroll_height());
         Ok(())
-    }
-}
-
-/// `Clean 1000 ""`, `TimedOut` or `Abnormal(..)`, as the outcome box shows an outcome, and
-/// the box's `data-outcome` (its colour).
-pub(crate) fn outcome_parts(outcome: &Shutdown) -> (String, &'static str) {
-    match outcome {
-        Shutdown::Clean(frame) => (format!("Clean {} {:?}", frame.code, frame.reason), "clean"),
-        Shutdown::TimedOut => ("TimedOut".to_owned(), "timedout"),
-        Shutdown::Abnormal(why) => (format!("Abnormal({why})"), "abnormal"),
     }
 }
 

@@ -1,43 +1,41 @@
-//! The page's handle on its connection: the plain client's [`Sender`] or the reconnecting
-//! client's [`ReconnectingSender`], which send and close alike.
+//! The page's handle on its connection: whichever sender the client gives, the plain
+//! client's `Sender` or the reconnecting client's `ReconnectingSender`, behind the one
+//! sender contract, [`WsSender`].
+//!
+//! The page keeps one handle whatever the behaviour, so it holds it as a trait object:
+//! [`WsSender`]'s methods return `impl Future`, which a trait object cannot, so
+//! [`DynSender`] boxes them, once, for every [`WsSender`].
 
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::time::Duration;
 
-use omnisocket::reconnect::ReconnectingSender;
-use omnisocket::{CloseFrame, Error, Message, Sender, Shutdown};
+use omnisocket::{CloseFrame, Error, Message, Shutdown, WsSender};
 
-/// Sends on, and closes, the current connection.
-#[derive(Clone, Debug)]
-pub(crate) enum Handle {
-    /// One connection, over when it ends.
-    Plain(Sender),
-    /// A client that reconnects until the page stops it.
-    Reconnecting(ReconnectingSender),
+/// A boxed future of the page's one thread.
+type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// [`WsSender`] as a trait object.
+pub(crate) trait DynSender {
+    fn send(&self, message: Message) -> Boxed<'_, Result<(), Error>>;
+    fn shutdown(&self, timeout: Duration) -> Boxed<'_, Shutdown>;
+    fn close(&self, frame: CloseFrame, timeout: Duration) -> Boxed<'_, Result<Shutdown, Error>>;
 }
 
-impl Handle {
-    pub(crate) async fn send(&self, message: Message) -> Result<(), Error> {
-        match self {
-            Self::Plain(sender) => sender.send(message).await,
-            Self::Reconnecting(sender) => sender.send(message).await,
-        }
+impl<S: WsSender> DynSender for S {
+    fn send(&self, message: Message) -> Boxed<'_, Result<(), Error>> {
+        Box::pin(WsSender::send(self, message))
     }
 
-    pub(crate) async fn shutdown(&self, timeout: Duration) -> Shutdown {
-        match self {
-            Self::Plain(sender) => sender.shutdown(timeout).await,
-            Self::Reconnecting(sender) => sender.shutdown(timeout).await,
-        }
+    fn shutdown(&self, timeout: Duration) -> Boxed<'_, Shutdown> {
+        Box::pin(WsSender::shutdown(self, timeout))
     }
 
-    pub(crate) async fn close(
-        &self,
-        frame: CloseFrame,
-        timeout: Duration,
-    ) -> Result<Shutdown, Error> {
-        match self {
-            Self::Plain(sender) => sender.close(frame, timeout).await,
-            Self::Reconnecting(sender) => sender.close(frame, timeout).await,
-        }
+    fn close(&self, frame: CloseFrame, timeout: Duration) -> Boxed<'_, Result<Shutdown, Error>> {
+        Box::pin(WsSender::close(self, frame, timeout))
     }
 }
+
+/// Sends on, and closes, the current connection, whichever sender it has.
+pub(crate) type Handle = Rc<dyn DynSender>;

@@ -26,6 +26,8 @@ mod dom;
 #[cfg(web)]
 mod handle;
 #[cfg(web)]
+mod outcome;
+#[cfg(web)]
 mod reconnecting;
 
 /// Runs when the wasm module is instantiated: finds the page's elements and wires them up.

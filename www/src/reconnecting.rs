@@ -8,7 +8,7 @@ use std::time::Duration;
 use omnisocket::Error;
 use omnisocket::reconnect::{Event, Failure, GiveUpReason, Reconnect};
 
-use crate::app::outcome_parts;
+use crate::outcome::outcome_parts;
 
 /// The backoff's first window: the first retry waits up to this long.
 pub(crate) const BASE: Duration = Duration::from_millis(200);
@@ -129,8 +129,11 @@ fn outcome_text(outcome: &omnisocket::Shutdown) -> String {
 /// An attempt's error without the URL, which the log already shows.
 fn short_error(error: &Error) -> String {
     match error {
-        Error::Connect { problem, .. } => problem.to_string(),
-        Error::ConnectTimeout { timeout, .. } => {
+        Error::Connect(_) => error
+            .problem()
+            .map_or_else(|| error.to_string(), str::to_owned),
+        Error::ConnectTimeout(_) => {
+            let timeout = error.timeout().unwrap_or_default();
             format!("no connection within {} ms", timeout.as_millis())
         }
         other => other.to_string(),
