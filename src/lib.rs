@@ -56,11 +56,14 @@
 //!
 //! The workspace's `omnisocket-leptos` and `omnisocket-yew` crates give a component
 //! `use_websocket(url)`: connected on mount, reconnecting, its
-//! [`State`](reconnect::State) and messages as the framework's reactive values, a send that
-//! never waits, and a graceful close bounded by [`Config::close_timeout`] on unmount. They
-//! are built on the `ui` feature ([`ui::Options`], for other frameworks). The `json`
-//! feature reads and writes messages as JSON: `Message::json(&value)` and
-//! `message.json::<T>()` ([`DecodeJson`]), with a [`JsonError`] that names the field.
+//! [`State`](reconnect::State) and messages as the framework's reactive values, a
+//! `try_send` that never waits, and a graceful close bounded by [`Config::close_timeout`] on
+//! unmount. They are built on the `ui` feature ([`ui::Options`] and [`ui::Binding`], for
+//! other frameworks). The `json` feature reads and writes messages as JSON:
+//! `Message::json(&value)` and `message.json::<T>()` ([`DecodeJson`]), with a [`JsonError`]
+//! that names the field. The `unstable-test-hooks` feature adds `test_hooks`, counters of
+//! what is still alive for this workspace's leak tests: not covered by semver, for
+//! dev-dependencies only.
 //!
 //! # Liveness
 //!
@@ -221,6 +224,9 @@ mod proxy;
 pub mod reconnect;
 mod sender;
 mod traits;
+#[cfg(feature = "unstable-test-hooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "unstable-test-hooks")))]
+pub mod test_hooks;
 #[cfg(feature = "ui")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ui")))]
 pub mod ui;
@@ -228,10 +234,8 @@ mod url;
 
 #[cfg(native)]
 mod native;
-// Public only for the leak tests' diagnostics hooks (`live_sockets`, `live_connections`).
 #[cfg(web)]
-#[doc(hidden)]
-pub mod web;
+mod web;
 
 pub use bytes::Bytes;
 pub use client::Client;

@@ -34,7 +34,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use omnisocket::web::{live_connections, live_sockets};
+use omnisocket::test_hooks::{live_connections, live_sockets};
 use omnisocket::{Client, Config, Error, Message, Sender, Shutdown, Trust};
 use support::{GENEROUS, Peer, Stopwatch, Until, connect_with, frame, next_text, sleep, unique_id};
 use wasm_bindgen::{JsCast, JsValue};

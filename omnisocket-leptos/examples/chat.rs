@@ -54,7 +54,7 @@ mod app {
         let send = move |event: SubmitEvent| {
             event.prevent_default();
             let line = text.get_untracked();
-            match ws.send(Message::text(line.clone())) {
+            match ws.try_send(Message::text(line.clone())) {
                 Ok(()) => push("you", format!("you: {line}")),
                 Err(error) => push("error", format!("not sent: {error}")),
             }

@@ -11,7 +11,7 @@
 //!     let ws = use_websocket("ws://127.0.0.1:9000/echo");
 //!     view! {
 //!         <p>{move || ws.state.get().to_string()}</p>
-//!         <button on:click=move |_| { let _ = ws.send(Message::text("hi")); }>"Send"</button>
+//!         <button on:click=move |_| { let _ = ws.try_send(Message::text("hi")); }>"Send"</button>
 //!         <p>{move || ws.message.get().and_then(|m| m.as_text().map(str::to_owned))}</p>
 //!     }
 //! }
@@ -32,12 +32,14 @@
 //!   [`UseWebSocketOptions::on_message`] sees every one, in order (a signal shows only
 //!   the last of those that arrive within one tick). Typed messages:
 //!   [`UseWebSocketOptions::json`].
-//! - **Send.** [`UseWebSocket::send`] never waits (for event handlers): a bounded queue
-//!   holds what is sent while disconnected ([`Reconnect::queue`]); a full queue is an
-//!   error, never an unbounded buffer.
-//! - **Open.** [`UseWebSocketOptions::manual`](omnisocket::ui::Options::manual) waits for
-//!   [`UseWebSocket::open`] (a "Connect" button; the state shows "not connected" until
-//!   then), and `open` starts a new client after a `shutdown` or once the policy gave up.
+//! - **Send.** [`UseWebSocket::try_send`] never waits (for event handlers): a bounded
+//!   queue holds what is sent while disconnected ([`Reconnect::queue`]); a full queue is an
+//!   error, never an unbounded buffer. To wait for room, `ws.sender()` gives the client's
+//!   [`ReconnectingSender`], whose `send` waits.
+//! - **Open.** [`UseWebSocketOptions::manual`](omnisocket::ui::Options::manual)`(true)`
+//!   waits for [`UseWebSocket::open`] (a "Connect" button; the state is [`State::Idle`],
+//!   "not connected", until then), and `open` starts a new client after a `shutdown` or
+//!   once the policy gave up.
 //! - **Unmount.** The client stops reconnecting and performs the closing handshake (code
 //!   1000), bounded by [`Config::close_timeout`]; its task ends with the connection, and
 //!   no closure, timer or state stays behind.
@@ -53,14 +55,14 @@ use std::future::Future;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use omnisocket::reconnect::ReconnectingSender;
-use omnisocket::ui::{Binding, Control};
+use omnisocket::ui::Binding;
 
-pub use omnisocket::reconnect::{Reconnect, State};
+pub use omnisocket::reconnect::{Reconnect, ReconnectingSender, State};
 pub use omnisocket::{self, Config, Error, JsonError, Message, Shutdown};
 
-/// What [`use_websocket`] returns: the state and last message as signals, and a handle
-/// that sends and stops. `Copy`, like a signal: move it into as many closures as needed.
+/// What [`use_websocket`] returns: the state and last message as signals, and the bound
+/// client's [`Binding`]'s methods. `Copy`, like a signal: move it into as many closures as
+/// needed.
 pub struct UseWebSocket<T: Send + Sync + 'static = Message> {
     /// Where the connection stands.
     pub state: Signal<State>,
@@ -87,50 +89,51 @@ impl<T: Send + Sync + 'static> fmt::Debug for UseWebSocket<T> {
 
 impl<T: Send + Sync + 'static> UseWebSocket<T> {
     /// Sends a message without waiting: on the open connection, or queued for the next
-    /// one (see [`Reconnecting`](omnisocket::reconnect::Reconnecting), "Delivery").
+    /// one. See [`Binding::try_send`].
     ///
     /// # Errors
     /// [`Error::SendQueueFull`] when the queue is full; [`Error::Closed`] once the client
     /// has stopped, and before the component mounted (or on the server).
-    pub fn send(&self, message: Message) -> Result<(), Error> {
-        self.control().send(message)
+    pub fn try_send(&self, message: Message) -> Result<(), Error> {
+        self.binding().try_send(message)
     }
 
     /// Stops reconnecting and closes with code 1000, waiting at most `timeout` for the
     /// server's answer; the state then shows the outcome. From an event handler:
-    /// `spawn_local(async move { ws.shutdown(timeout).await; })`.
+    /// `spawn_local(async move { ws.shutdown(timeout).await; })`. See [`Binding::shutdown`].
     pub fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> + 'static {
-        self.control().shutdown(timeout)
+        self.binding().shutdown(timeout)
     }
 
     /// Cuts the wait before the next attempt short (a "retry now" button).
     pub fn reconnect_now(&self) {
-        self.control().reconnect_now();
+        self.binding().reconnect_now();
     }
 
     /// The client's sender, once the component has mounted: to send and wait for room
     /// (`send(..).await`), or to close with a code of your own.
     pub fn sender(&self) -> Option<ReconnectingSender> {
-        self.control().sender().cloned()
+        self.binding().sender()
     }
 
     /// Starts the client unless one runs: in [`manual`](omnisocket::ui::Options::manual)
     /// mode (a "Connect" button), or again after `shutdown` or once the policy gave up.
     /// Nothing on the server, or after the component unmounted.
     pub fn open(&self) {
-        // After unmount the stored binding is gone: nothing to open.
-        let _ = self.binding.try_with_value(Binding::open);
+        self.binding().open();
     }
 
-    fn control(&self) -> Control {
-        self.binding
-            .try_with_value(Binding::control)
-            .unwrap_or_default()
+    /// The bound client; after the unmount (the stored value is gone), a binding to
+    /// nothing.
+    fn binding(&self) -> Binding<T> {
+        self.binding.try_get_value().unwrap_or_default()
     }
 }
 
-/// Settings of [`use_websocket_with`]: the connection, the reconnect policy, typed
-/// messages ([`json`](omnisocket::ui::Options::json)) and callbacks.
+/// Settings of [`use_websocket_with`], shaped like leptos-use's options of the same name
+/// (see [`omnisocket::ui::Options`] for how theirs map): the connection, the reconnect
+/// policy, typed messages ([`json`](omnisocket::ui::Options::json)), manual mode and the
+/// message callback.
 ///
 /// ```no_run
 /// use serde::Deserialize;
@@ -159,14 +162,13 @@ pub fn use_websocket(url: &str) -> UseWebSocket<Message> {
     use_websocket_with(url, UseWebSocketOptions::default())
 }
 
-/// [`use_websocket`] with settings: typed messages, the policy, callbacks.
+/// [`use_websocket`] with settings: typed messages, the policy, manual mode, callbacks.
 pub fn use_websocket_with<T: Send + Sync + 'static>(
     url: &str,
     options: UseWebSocketOptions<T>,
 ) -> UseWebSocket<T> {
     let state = RwSignal::new(options.initial_state());
     let message = RwSignal::new(None);
-    let manual = options.is_manual();
     let binding = options.bind(
         url,
         move |new| {
@@ -182,9 +184,7 @@ pub fn use_websocket_with<T: Send + Sync + 'static>(
         if previous.is_some() {
             return;
         }
-        if !manual {
-            binding.open();
-        }
+        binding.mount();
         // Unmount: the client closes in the background, bounded by the close timeout.
         let binding = send_wrapper::SendWrapper::new(binding.clone());
         on_cleanup(move || binding.unmount());

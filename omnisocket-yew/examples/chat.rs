@@ -71,7 +71,7 @@ mod app {
                     return;
                 };
                 let line = input.value();
-                match ws.send(Message::text(line.clone())) {
+                match ws.try_send(Message::text(line.clone())) {
                     Ok(()) => push.dispatch(("you", format!("you: {line}"))),
                     Err(error) => push.dispatch(("error", format!("not sent: {error}"))),
                 }

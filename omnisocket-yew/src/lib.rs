@@ -12,7 +12,7 @@
 //!     let ws = use_websocket("ws://127.0.0.1:9000/echo");
 //!     let send = {
 //!         let ws = ws.clone();
-//!         Callback::from(move |_| { let _ = ws.send(Message::text("hi")); })
+//!         Callback::from(move |_| { let _ = ws.try_send(Message::text("hi")); })
 //!     };
 //!     html! {
 //!         <>
@@ -31,25 +31,27 @@
 //! - **Reconnect.** By default with [`Reconnect::default()`] (backoff from 500 ms to 30 s,
 //!   full jitter drawn per attempt, no limit); [`UseWebSocketOptions::reconnect`] chooses
 //!   another policy, [`UseWebSocketOptions::no_reconnect`] none.
-//! - **State.** [`UseWebSocketHandle::state`] is a [`State`]: connecting (attempt), open,
+//! - **State.** [`UseWebSocket::state`] is a [`State`]: connecting (attempt), open,
 //!   retrying (attempt and delay), closed (the [`Shutdown`] outcome, or the error after
 //!   which the policy gave up). Its `Display` is a status line. A change re-renders.
-//! - **Messages.** [`UseWebSocketHandle::message`] is the last message;
+//! - **Messages.** [`UseWebSocket::message`] is the last message;
 //!   [`UseWebSocketOptions::on_message`] sees every one, in order. Typed messages:
 //!   [`UseWebSocketOptions::json`].
-//! - **Send.** [`UseWebSocketHandle::send`] never waits (for callbacks): a bounded queue
+//! - **Send.** [`UseWebSocket::try_send`] never waits (for callbacks): a bounded queue
 //!   holds what is sent while disconnected ([`Reconnect::queue`]); a full queue is an
-//!   error, never an unbounded buffer.
-//! - **Open.** [`UseWebSocketOptions::manual`](omnisocket::ui::Options::manual) waits for
-//!   [`UseWebSocketHandle::open`] (a "Connect" button; the state shows "not connected" until
-//!   then), and `open` starts a new client after a `shutdown` or once the policy gave up.
+//!   error, never an unbounded buffer. To wait for room, `ws.sender()` gives the client's
+//!   [`ReconnectingSender`], whose `send` waits.
+//! - **Open.** [`UseWebSocketOptions::manual`](omnisocket::ui::Options::manual)`(true)`
+//!   waits for [`UseWebSocket::open`] (a "Connect" button; the state is [`State::Idle`],
+//!   "not connected", until then), and `open` starts a new client after a `shutdown` or
+//!   once the policy gave up.
 //! - **Unmount.** The client stops reconnecting and performs the closing handshake (code
 //!   1000), bounded by [`Config::close_timeout`]; its task ends with the connection, and
 //!   no closure, timer or state stays behind.
 //!
 //! Unlike yew-hooks' `use_websocket`, retries are jittered and back off, and unmounting
 //! waits (boundedly) for the server's answer instead of abandoning the socket; the outcome
-//! of [`UseWebSocketHandle::shutdown`] says whether the server answered.
+//! of [`UseWebSocket::shutdown`] says whether the server answered.
 
 #![deny(unsafe_code)]
 
@@ -57,22 +59,21 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use omnisocket::reconnect::ReconnectingSender;
-use omnisocket::ui::{Binding, Control};
+use omnisocket::ui::Binding;
 use yew::prelude::*;
 
-pub use omnisocket::reconnect::{Reconnect, State};
+pub use omnisocket::reconnect::{Reconnect, ReconnectingSender, State};
 pub use omnisocket::{self, Config, Error, JsonError, Message, Shutdown};
 
-/// What [`use_websocket`] returns: the state and last message of this render, and a
-/// handle that sends and stops. Cheap to clone into callbacks.
-pub struct UseWebSocketHandle<T: 'static = Message> {
+/// What [`use_websocket`] returns: the state and last message of this render, and the
+/// bound client's [`Binding`]'s methods. Cheap to clone into callbacks.
+pub struct UseWebSocket<T: 'static = Message> {
     state: UseStateHandle<State>,
     message: UseStateHandle<Option<T>>,
     binding: Binding<T>,
 }
 
-impl<T: 'static> Clone for UseWebSocketHandle<T> {
+impl<T: 'static> Clone for UseWebSocket<T> {
     fn clone(&self) -> Self {
         Self {
             state: self.state.clone(),
@@ -82,15 +83,15 @@ impl<T: 'static> Clone for UseWebSocketHandle<T> {
     }
 }
 
-impl<T: 'static> fmt::Debug for UseWebSocketHandle<T> {
+impl<T: 'static> fmt::Debug for UseWebSocket<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UseWebSocketHandle")
+        f.debug_struct("UseWebSocket")
             .field("state", &*self.state)
             .finish_non_exhaustive()
     }
 }
 
-impl<T: 'static> UseWebSocketHandle<T> {
+impl<T: 'static> UseWebSocket<T> {
     /// Where the connection stands.
     pub fn state(&self) -> &State {
         &self.state
@@ -102,31 +103,31 @@ impl<T: 'static> UseWebSocketHandle<T> {
     }
 
     /// Sends a message without waiting: on the open connection, or queued for the next
-    /// one (see [`Reconnecting`](omnisocket::reconnect::Reconnecting), "Delivery").
+    /// one. See [`Binding::try_send`].
     ///
     /// # Errors
     /// [`Error::SendQueueFull`] when the queue is full; [`Error::Closed`] once the client
     /// has stopped, and before the component mounted (or on the server).
-    pub fn send(&self, message: Message) -> Result<(), Error> {
-        self.control().send(message)
+    pub fn try_send(&self, message: Message) -> Result<(), Error> {
+        self.binding.try_send(message)
     }
 
     /// Stops reconnecting and closes with code 1000, waiting at most `timeout` for the
-    /// server's answer; the state then shows the outcome. From an event handler:
-    /// `spawn_local(async move { ws.shutdown(timeout).await; })`.
+    /// server's answer; the state then shows the outcome. From a callback:
+    /// `spawn_local(async move { ws.shutdown(timeout).await; })`. See [`Binding::shutdown`].
     pub fn shutdown(&self, timeout: Duration) -> impl Future<Output = Shutdown> + 'static {
-        self.control().shutdown(timeout)
+        self.binding.shutdown(timeout)
     }
 
     /// Cuts the wait before the next attempt short (a "retry now" button).
     pub fn reconnect_now(&self) {
-        self.control().reconnect_now();
+        self.binding.reconnect_now();
     }
 
     /// The client's sender, once the component has mounted: to send and wait for room
     /// (`send(..).await`), or to close with a code of your own.
     pub fn sender(&self) -> Option<ReconnectingSender> {
-        self.control().sender().cloned()
+        self.binding.sender()
     }
 
     /// Starts the client unless one runs: in [`manual`](omnisocket::ui::Options::manual)
@@ -135,15 +136,12 @@ impl<T: 'static> UseWebSocketHandle<T> {
     pub fn open(&self) {
         self.binding.open();
     }
-
-    fn control(&self) -> Control {
-        self.binding.control()
-    }
 }
 
-/// Settings of [`use_websocket_with`]: the connection, the reconnect policy, typed
-/// messages ([`json`](omnisocket::ui::Options::json)) and callbacks. Read on the first
-/// render only.
+/// Settings of [`use_websocket_with`], shaped like yew-hooks' options of the same name
+/// (see [`omnisocket::ui::Options`] for how theirs map): the connection, the reconnect
+/// policy, typed messages ([`json`](omnisocket::ui::Options::json)), manual mode and the
+/// message callback. Read on the first render only.
 ///
 /// ```no_run
 /// use serde::Deserialize;
@@ -171,20 +169,19 @@ pub type UseWebSocketOptions<T = Message> = omnisocket::ui::Options<T>;
 /// A WebSocket to `url` for as long as the component is mounted, reconnecting by
 /// [`Reconnect::default()`]. See the [crate docs](crate).
 #[hook]
-pub fn use_websocket(url: &str) -> UseWebSocketHandle<Message> {
+pub fn use_websocket(url: &str) -> UseWebSocket<Message> {
     use_websocket_with(url, UseWebSocketOptions::default())
 }
 
-/// [`use_websocket`] with settings: typed messages, the policy, callbacks. The URL and
-/// the settings of the first render are used.
+/// [`use_websocket`] with settings: typed messages, the policy, manual mode, callbacks.
+/// The URL and the settings of the first render are used.
 #[hook]
 pub fn use_websocket_with<T: 'static>(
     url: &str,
     options: UseWebSocketOptions<T>,
-) -> UseWebSocketHandle<T> {
+) -> UseWebSocket<T> {
     let state = use_state(|| options.initial_state());
     let message = use_state(|| None);
-    let manual = options.is_manual();
     let binding = {
         let set_state = state.setter();
         let set_message = message.setter();
@@ -202,14 +199,12 @@ pub fn use_websocket_with<T: 'static>(
         let binding = binding.clone();
         // Effects run in the browser only, once the component is mounted.
         use_effect_with((), move |()| {
-            if !manual {
-                binding.open();
-            }
+            binding.mount();
             // Unmount: the client closes in the background, bounded by the close timeout.
             move || binding.unmount()
         });
     }
-    UseWebSocketHandle {
+    UseWebSocket {
         state,
         message,
         binding,

@@ -21,7 +21,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use hooks::{Mounted, container};
-use omnisocket_yew::{UseWebSocketHandle, UseWebSocketOptions, use_websocket_with};
+use omnisocket_yew::{UseWebSocket, UseWebSocketOptions, use_websocket_with};
 use yew::prelude::*;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -34,7 +34,7 @@ struct ChatProps<T: 'static> {
     /// Read by the hook on the first render.
     options: UseWebSocketOptions<T>,
     /// Where the component leaves its handle, for the test.
-    handle: Slot<UseWebSocketHandle<T>>,
+    handle: Slot<UseWebSocket<T>>,
     /// How the last message is shown.
     show: fn(&T) -> String,
 }
@@ -63,9 +63,9 @@ async fn mount_showing<T: 'static>(
     url: String,
     options: UseWebSocketOptions<T>,
     show: fn(&T) -> String,
-) -> Mounted<UseWebSocketHandle<T>> {
+) -> Mounted<UseWebSocket<T>> {
     let root = container();
-    let handle: Slot<UseWebSocketHandle<T>> = Rc::default();
+    let handle: Slot<UseWebSocket<T>> = Rc::default();
     let props = ChatProps {
         url,
         options,
@@ -84,14 +84,14 @@ async fn mount_showing<T: 'static>(
     panic!("the component did not render");
 }
 
-async fn mount(url: String, options: UseWebSocketOptions) -> Mounted<UseWebSocketHandle> {
+async fn mount(url: String, options: UseWebSocketOptions) -> Mounted<UseWebSocket> {
     mount_showing(url, options, |m| m.as_text().unwrap_or_default().to_owned()).await
 }
 
 async fn mount_typed(
     url: String,
     options: UseWebSocketOptions<hooks::Line>,
-) -> Mounted<UseWebSocketHandle<hooks::Line>> {
+) -> Mounted<UseWebSocket<hooks::Line>> {
     mount_showing(url, options, |line| format!("{} {}", line.user, line.likes)).await
 }
 

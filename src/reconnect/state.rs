@@ -1,5 +1,5 @@
 //! [`State`]: where a [`Reconnecting`](super::Reconnecting) client stands, folded from its
-//! [`Event`]s by a [`StateTracker`], for a user interface to show.
+//! [`Event`]s, for a user interface to show ([`Reconnecting::follow`](super::Reconnecting::follow)).
 
 use std::fmt;
 use std::sync::Arc;
@@ -8,12 +8,20 @@ use std::time::Duration;
 use super::events::Event;
 use crate::{Abnormal, Error, Shutdown};
 
-/// Where a [`Reconnecting`](super::Reconnecting) client stands: what a status line shows.
+/// Where a [`Reconnecting`](super::Reconnecting) client stands: what a status line shows,
+/// from before the application starts a client to after it stopped.
+///
+/// [`Reconnecting::follow`](super::Reconnecting::follow) hands it out as the client's events
+/// set it, from `Connecting { attempt: 1 }` to `Closed`. [`Idle`](Self::Idle) is the one
+/// state no client reports: a user interface that starts its client on demand (a
+/// "Connect" button; the `ui` feature's manual mode) shows it until then, and a status
+/// line needs no second type for that.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum State {
-    /// No client runs yet: a user interface's client in manual mode before it is opened
-    /// (`ui::Options::manual`, with the `ui` feature).
+    /// No client has been started yet: the state a user interface holds before it starts
+    /// one on demand (`ui::Options::manual`, with the `ui` feature). A
+    /// [`Reconnecting`](super::Reconnecting) client never reports it.
     Idle,
     /// An attempt is under way.
     Connecting {
@@ -79,21 +87,10 @@ impl fmt::Display for State {
     }
 }
 
-/// Folds a client's [`Event`]s into its [`State`].
-///
-/// ```
-/// use std::time::Duration;
-/// use omnisocket::reconnect::{Event, State, StateTracker};
-///
-/// let mut tracker = StateTracker::default();
-/// assert!(tracker.update(&Event::Open { attempt: 1, protocol: None }));
-/// assert!(tracker.state().is_open());
-/// let retrying = Event::Retrying { attempt: 1, delay: Duration::from_millis(300) };
-/// assert!(tracker.update(&retrying));
-/// assert_eq!(tracker.state().to_string(), "retrying in 0.3 s (attempt 1)");
-/// ```
+/// Folds a client's [`Event`]s into its [`State`], for
+/// [`follow`](super::Reconnecting::follow).
 #[derive(Debug, Clone, Default)]
-pub struct StateTracker {
+pub(crate) struct StateTracker {
     state: State,
     /// How the last connection or attempt ended: the state if the policy gives up next.
     last_end: Option<Result<Shutdown, Arc<Error>>>,
@@ -101,13 +98,13 @@ pub struct StateTracker {
 
 impl StateTracker {
     /// The state after the events seen so far.
-    pub fn state(&self) -> &State {
+    pub(crate) fn state(&self) -> &State {
         &self.state
     }
 
     /// Takes `event` into account; `true` when it set the [`state`](Self::state) (to a new
     /// one, or to the same again), `false` for events that leave it as it was.
-    pub fn update(&mut self, event: &Event) -> bool {
+    pub(crate) fn update(&mut self, event: &Event) -> bool {
         let next = match event {
             Event::Connecting { attempt } => State::Connecting { attempt: *attempt },
             Event::Open { protocol, .. } => State::Open {
@@ -150,6 +147,22 @@ mod tests {
             tracker.update(event);
         }
         tracker.state().clone()
+    }
+
+    #[test]
+    fn an_event_that_sets_the_state_says_so() {
+        let mut tracker = StateTracker::default();
+        assert!(tracker.update(&Event::Open {
+            attempt: 1,
+            protocol: None
+        }));
+        assert!(tracker.state().is_open());
+        let retrying = Event::Retrying {
+            attempt: 1,
+            delay: Duration::from_millis(300),
+        };
+        assert!(tracker.update(&retrying));
+        assert_eq!(tracker.state().to_string(), "retrying in 0.3 s (attempt 1)");
     }
 
     #[test]

@@ -3,30 +3,36 @@
 //! framework to build its own.
 //!
 //! [`Options`] says how to connect, how to reconnect and how to read messages (as they
-//! come, or as JSON into a type). [`Options::bind`] ties them to two setters (the
-//! framework's reactive values for the [`State`] and the last message) in a [`Binding`]:
-//! [`open`](Binding::open) starts the client (on mount, or later in
-//! [`manual`](Options::manual) mode, and again after it stopped),
-//! [`control`](Binding::control) sends and stops it, and [`unmount`](Binding::unmount)
-//! closes it with code 1000, bounded by [`Config::close_timeout`], in the background, after
-//! which nothing is called again.
+//! come, or as JSON into a type). [`Options::bind`] ties them to a component's two setters
+//! (the framework's reactive values for the [`State`] and the last message) in a
+//! [`Binding`], the one handle of a bound client:
+//!
+//! | the component's        | the [`Binding`]'s                                          |
+//! |------------------------|------------------------------------------------------------|
+//! | mount (an effect)      | [`mount`](Binding::mount): opens, unless [`manual`](Options::manual) |
+//! | "Connect" button       | [`open`](Binding::open): a new client unless one runs        |
+//! | event handlers         | [`try_send`](Binding::try_send) (never waits), [`shutdown`](Binding::shutdown), [`reconnect_now`](Binding::reconnect_now), [`sender`](Binding::sender) |
+//! | unmount (a cleanup)    | [`unmount`](Binding::unmount): a close with code 1000 in the background |
+//!
+//! The state setter is the one way to hear about the state; the message setter gets every
+//! message, and [`Options::on_message`] too (for a reactive value that may show only the
+//! last of those that arrive at once).
 //!
 //! ```no_run
 //! use omnisocket::ui::Options;
 //!
 //! let binding = Options::default().bind(
 //!     "ws://127.0.0.1:9000/echo",
-//!     |state| println!("{state}"),     // the framework's reactive value for the state
+//!     |state| println!("{state}"),       // the framework's reactive value for the state
 //!     |message| println!("{message:?}"), // and for the last message
 //! );
-//! binding.open(); // on mount (in the browser; natively, as on a server, nothing happens)
-//! let _ = binding.control().send(omnisocket::Message::text("hi"));
+//! binding.mount(); // in the browser; natively (as on a server) nothing starts
+//! let _ = binding.try_send(omnisocket::Message::text("hi"));
 //! binding.unmount(); // a graceful close in the background
 //! ```
 
 use std::fmt;
 use std::rc::Rc;
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
@@ -35,16 +41,23 @@ use crate::reconnect::{Reconnect, State};
 use crate::{Config, Message};
 
 mod binding;
-mod running;
 
 pub use binding::Binding;
-#[doc(hidden)]
-pub use running::live_clients;
-pub use running::{Control, Running};
+#[cfg(feature = "unstable-test-hooks")]
+pub(crate) use binding::live_clients;
 
-/// How a [`Binding`]'s client connects, reconnects and reads its messages, and who hears
-/// about them. `T` is what a message is read as: [`Message`] by default, any `Deserialize`
-/// type with [`json`](Self::json).
+/// How a [`Binding`]'s client connects, reconnects and reads its messages. `T` is what a
+/// message is read as: [`Message`] by default, any `Deserialize` type with
+/// [`json`](Self::json).
+///
+/// The hooks' `UseWebSocketOptions` is this type. What leptos-use's and yew-hooks'
+/// options of that name set is here too: [`manual`](Self::manual) (their `manual`, or
+/// `immediate(false)`), [`on_message`](Self::on_message), the policy in
+/// [`reconnect`](Self::reconnect) (their `reconnect_limit` is
+/// [`Reconnect::max_attempts`], their `reconnect_interval` [`Reconnect::backoff`]), and
+/// subprotocols in the [`config`](Self::config) ([`Config::protocol`]). Their open, close
+/// and error callbacks are changes of the [`State`], which the binding's state setter
+/// hears.
 ///
 /// ```
 /// use serde::Deserialize;
@@ -74,16 +87,15 @@ pub struct Options<T = Message> {
     manual: bool,
     decode: fn(&Message) -> Result<T, JsonError>,
     on_message: Option<OnMessage<T>>,
-    on_state: Option<OnState>,
     on_decode_error: Option<OnDecodeError>,
 }
 
 type OnMessage<T> = Rc<dyn Fn(&T)>;
-type OnState = Rc<dyn Fn(&State)>;
 type OnDecodeError = Rc<dyn Fn(&JsonError, &Message)>;
 
 impl Default for Options<Message> {
-    /// Messages as they come, [`Config::default()`], [`Reconnect::default()`].
+    /// Messages as they come, [`Config::default()`], [`Reconnect::default()`], opened on
+    /// mount.
     fn default() -> Self {
         Self::with_decoder(|message| Ok(message.clone()))
     }
@@ -106,14 +118,13 @@ impl<T> Options<T> {
             manual: false,
             decode,
             on_message: None,
-            on_state: None,
             on_decode_error: None,
         }
     }
 
-    /// The connection's settings (subprotocols, timeouts, liveness). Its
-    /// [`close_timeout`](Config::close_timeout) bounds the close when the [`Running`]
-    /// client is dropped.
+    /// The connection's settings (subprotocols, timeouts, liveness); [`Config::default()`]
+    /// unless chosen. Its [`close_timeout`](Config::close_timeout) bounds the close on
+    /// unmount.
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
         self
@@ -131,38 +142,30 @@ impl<T> Options<T> {
         self
     }
 
-    /// Called with every message, in order, until the [`Running`] client is dropped (a
-    /// reactive value may show only the last of those that arrive at once).
+    /// Called with every message, in order, until unmount (a reactive value may show only
+    /// the last of those that arrive at once).
     pub fn on_message(mut self, callback: impl Fn(&T) + 'static) -> Self {
         self.on_message = Some(Rc::new(callback));
         self
     }
 
-    /// Called with every state, until the [`Running`] client is dropped.
-    pub fn on_state(mut self, callback: impl Fn(&State) + 'static) -> Self {
-        self.on_state = Some(Rc::new(callback));
-        self
-    }
-
-    /// Called with a message that [`json`](Self::json) could not read, and why.
+    /// Called with a message that [`json`](Options::json) could not read, and why.
     pub fn on_decode_error(mut self, callback: impl Fn(&JsonError, &Message) + 'static) -> Self {
         self.on_decode_error = Some(Rc::new(callback));
         self
     }
 
-    /// Connect only when [`Binding::open`] is called (a "Connect" button), not on mount.
-    pub fn manual(mut self) -> Self {
-        self.manual = true;
+    /// With `true`, connect only when [`Binding::open`] is called (a "Connect" button), not
+    /// on [`mount`](Binding::mount); the state is [`State::Idle`] until then. `false` by
+    /// default.
+    pub fn manual(mut self, manual: bool) -> Self {
+        self.manual = manual;
         self
     }
 
-    /// Whether the client waits for [`Binding::open`] ([`manual`](Self::manual)).
-    pub fn is_manual(&self) -> bool {
-        self.manual
-    }
-
-    /// The state to show before the first event: [`State::Idle`] in
-    /// [`manual`](Self::manual) mode, else `Connecting { attempt: 1 }`.
+    /// The state to show before the binding's first state: [`State::Idle`] in
+    /// [`manual`](Self::manual) mode, else `Connecting { attempt: 1 }`. (What a hook's
+    /// reactive value starts with.)
     pub fn initial_state(&self) -> State {
         if self.manual {
             State::Idle
@@ -171,13 +174,9 @@ impl<T> Options<T> {
         }
     }
 
-    /// The close timeout of these settings: how long a closing client waits for the
-    /// server's answer after an unmount.
-    pub fn close_timeout(&self) -> Duration {
-        self.config.close_timeout
-    }
-
-    /// Ties these options to a component's two setters; see [`Binding`]. Starts nothing.
+    /// Ties these options to a component's two setters, called with each [`State`] and
+    /// with each message read as `T` (after [`on_message`](Self::on_message)); see
+    /// [`Binding`]. Starts nothing.
     pub fn bind(
         self,
         url: &str,
@@ -199,89 +198,8 @@ impl<T> Clone for Options<T> {
             manual: self.manual,
             decode: self.decode,
             on_message: self.on_message.clone(),
-            on_state: self.on_state.clone(),
             on_decode_error: self.on_decode_error.clone(),
         }
-    }
-}
-
-#[cfg(web)]
-impl<T: 'static> Options<T> {
-    /// Starts a [`Reconnecting`](crate::reconnect::Reconnecting) client to `url` in the
-    /// background: `set_state` is called with each [`State`] and `set_message` with each
-    /// message read as `T` (after the callbacks of these options), until the returned
-    /// [`Running`] is dropped. An invalid URL or setting is a closed state with the error,
-    /// at once. (What [`Binding::open`] does.)
-    pub fn start(
-        &self,
-        url: &str,
-        set_state: impl Fn(State) + 'static,
-        set_message: impl Fn(T) + 'static,
-    ) -> Running {
-        use std::sync::Arc;
-
-        use crate::Client;
-        use crate::reconnect::Reconnecting;
-
-        let Self {
-            config,
-            reconnect,
-            decode,
-            on_message,
-            on_state,
-            on_decode_error,
-            manual: _,
-        } = self.clone();
-        let close_timeout = config.close_timeout;
-        let mounted = Rc::new(std::cell::Cell::new(true));
-        let show_state = {
-            let mounted = Rc::clone(&mounted);
-            move |state: &State| {
-                if mounted.get() {
-                    if let Some(on_state) = &on_state {
-                        on_state(state);
-                    }
-                    set_state(state.clone());
-                }
-            }
-        };
-        let policy = reconnect.unwrap_or_else(|| Reconnect::default().give_up_when(|_| true));
-        let client = match Reconnecting::<Client>::start(url, config, policy) {
-            Ok(client) => client,
-            Err(error) => {
-                show_state(&State::Closed(Err(Arc::new(error))));
-                return Running::new(None, mounted, close_timeout);
-            }
-        };
-        let show_message = {
-            let mounted = Rc::clone(&mounted);
-            move |received: Message| {
-                if !mounted.get() {
-                    return;
-                }
-                match decode(&received) {
-                    Ok(value) => {
-                        if let Some(on_message) = &on_message {
-                            on_message(&value);
-                        }
-                        set_message(value);
-                    }
-                    Err(error) => match &on_decode_error {
-                        Some(on_decode_error) => on_decode_error(&error, &received),
-                        None => {
-                            tracing::warn!(%error, "a received message was not the JSON expected");
-                        }
-                    },
-                }
-            }
-        };
-        let sender = client.sender();
-        let live = running::Live::new();
-        wasm_bindgen_futures::spawn_local(async move {
-            client.follow(show_state, show_message).await;
-            drop(live);
-        });
-        Running::new(Some(sender), mounted, close_timeout)
     }
 }
 

@@ -134,27 +134,20 @@ impl Backend for Handle {
     }
 }
 
-/// Diagnostics hook for leak tests: how many `WebSocket`s of this page still have this
-/// crate's handlers (and their closures) attached.
-///
-/// Every connection attaches four handlers when it is created and removes them (dropping
-/// the closures) as soon as it ends: after the closing handshake, a timeout, an error,
-/// `close_now`, a failed or timed-out connect, or the background close of a dropped
-/// client. Once every connection has ended this is 0. Not part of the API: it may change
-/// or go away in any release.
-#[doc(hidden)]
-pub fn live_sockets() -> usize {
+/// How many `WebSocket`s still have handlers; see `test_hooks::live_sockets`.
+#[cfg_attr(
+    not(feature = "unstable-test-hooks"),
+    expect(dead_code, reason = "read by the test hooks only")
+)]
+pub(crate) fn live_sockets() -> usize {
     socket::live()
 }
 
-/// Diagnostics hook for leak tests: how many connection states (each owning its socket,
-/// timers and received messages) are still alive on this page, whether ended or not.
-///
-/// A connection's state lives as long as a handle to it (client, sender, a pending
-/// `shutdown`) or the background close of a dropped client; once all are gone this
-/// returns to 0. A state that outlives them is a reference cycle. Not part of the API: it
-/// may change or go away in any release.
-#[doc(hidden)]
-pub fn live_connections() -> usize {
+/// How many connection states are alive; see `test_hooks::live_connections`.
+#[cfg_attr(
+    not(feature = "unstable-test-hooks"),
+    expect(dead_code, reason = "read by the test hooks only")
+)]
+pub(crate) fn live_connections() -> usize {
     conn::live()
 }

@@ -3,7 +3,7 @@
 //!
 //! A test file provides `mount(url, options)` and `mount_typed(url, options)` (the same
 //! component showing a [`Line`]), each returning a [`Mounted`] whose handle has the
-//! hooks' `send`, `shutdown` and `open`; `hook_cases!()` then declares the cases.
+//! hooks' `try_send`, `shutdown` and `open`; `hook_cases!()` then declares the cases.
 
 #![allow(
     dead_code,
@@ -127,9 +127,9 @@ pub async fn wait_for_text(
 pub async fn wait_until_nothing_alive() {
     let alive = || {
         (
-            omnisocket::web::live_sockets(),
-            omnisocket::web::live_connections(),
-            omnisocket::ui::live_clients(),
+            omnisocket::test_hooks::live_sockets(),
+            omnisocket::test_hooks::live_connections(),
+            omnisocket::test_hooks::live_clients(),
         )
     };
     for _ in 0..GENEROUS.as_millis() / 10 {
@@ -166,7 +166,7 @@ macro_rules! hook_cases {
                 let page = mount(url, Options::default()).await;
                 page.state_until("the connection opens", |s| s == "open")
                     .await;
-                page.ws.send(Message::text("hello")).unwrap();
+                page.ws.try_send(Message::text("hello")).unwrap();
                 page.message_is("hello").await;
                 assert!(page.ws.shutdown(GENEROUS).await.is_clean());
                 let state = page
@@ -177,7 +177,7 @@ macro_rules! hook_cases {
                     "{state}"
                 );
                 assert!(matches!(
-                    page.ws.send(Message::text("late")),
+                    page.ws.try_send(Message::text("late")),
                     Err(Error::Closed)
                 ));
                 page.unmount().await;
@@ -195,14 +195,14 @@ macro_rules! hook_cases {
                 let page = mount(url, Options::default().reconnect(policy)).await;
                 page.state_until("the first connection", |s| s == "open")
                     .await;
-                page.ws.send(Message::text("drop me")).unwrap();
+                page.ws.try_send(Message::text("drop me")).unwrap();
                 let retrying = page
                     .state_until("retrying", |s| s.starts_with("retrying"))
                     .await;
                 assert_eq!(retrying, "retrying in 0.4 s (attempt 2)");
                 page.state_until("open again", |s| s == "open").await;
                 assert_eq!(peer.flaky(&id).await.accepted, 2);
-                page.ws.send(Message::text("after")).unwrap();
+                page.ws.try_send(Message::text("after")).unwrap();
                 page.message_is("after").await;
                 page.unmount().await;
             }
@@ -277,13 +277,13 @@ macro_rules! hook_cases {
                     user: "ada".into(),
                     likes: 3,
                 };
-                page.ws.send(Message::json(&line).unwrap()).unwrap();
+                page.ws.try_send(Message::json(&line).unwrap()).unwrap();
                 page.message_is("ada 3").await;
                 page.ws
-                    .send(Message::text(r#"{"user":"bob","likes":"many"}"#))
+                    .try_send(Message::text(r#"{"user":"bob","likes":"many"}"#))
                     .unwrap();
                 page.ws
-                    .send(
+                    .try_send(
                         Message::json(&Line {
                             user: "cy".into(),
                             likes: 4,
@@ -316,7 +316,7 @@ macro_rules! hook_cases {
                 let id = unique_id("manual");
                 let page = mount(
                     peer.url(&format!("/flaky?id={id}")),
-                    Options::default().manual(),
+                    Options::default().manual(true),
                 )
                 .await;
                 page.state_until("the first render", |s| !s.is_empty())
@@ -329,7 +329,7 @@ macro_rules! hook_cases {
                     "nothing connects before open"
                 );
                 assert!(matches!(
-                    page.ws.send(Message::text("early")),
+                    page.ws.try_send(Message::text("early")),
                     Err(Error::Closed)
                 ));
 

@@ -12,7 +12,7 @@ fn App() -> impl IntoView {
     view! {
         <p>{move || ws.state.get().to_string()}</p>
         <button on:click=move |_| {
-            let _ = ws.send(Message::text("hi"));
+            let _ = ws.try_send(Message::text("hi"));
         }>"Send"</button>
     }
 }

@@ -12,7 +12,7 @@ fn App() -> Html {
     let onclick = {
         let ws = ws.clone();
         Callback::from(move |_| {
-            let _ = ws.send(Message::text("hi"));
+            let _ = ws.try_send(Message::text("hi"));
         })
     };
     html! {

@@ -20,7 +20,7 @@ pub fn App(
     view! {
         <p class="state">{move || ws.state.get().to_string()}</p>
         <button on:click=move |_| {
-            let _ = ws.send(Message::text("hi"));
+            let _ = ws.try_send(Message::text("hi"));
         }>"Send"</button>
     }
 }
