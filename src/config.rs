@@ -491,10 +491,10 @@ const ZERO: &str = "zero cannot work here (see its documentation)";
 /// they go into instead.
 fn check_protocols(protocols: &[String]) -> Result<(), Error> {
     let invalid = |protocol: &str, problem: &str| {
-        Err(Error::InvalidHeader {
-            name: "Sec-WebSocket-Protocol".into(),
-            problem: format!("`{protocol}{problem}").into(),
-        })
+        Err(Error::invalid_header(
+            "Sec-WebSocket-Protocol",
+            format!("`{protocol}{problem}"),
+        ))
     };
     for (i, protocol) in protocols.iter().enumerate() {
         let is_token = !protocol.is_empty()
@@ -653,7 +653,10 @@ mod tests {
                 .fold(Config::default(), |c, p| c.protocol(*p));
             match config.check() {
                 Ok(()) => None,
-                Err(Error::InvalidHeader { problem, .. }) => Some(problem),
+                Err(error @ Error::InvalidHeader(_)) => {
+                    assert_eq!(error.header_name(), Some("Sec-WebSocket-Protocol"));
+                    error.problem().map(str::to_owned)
+                }
                 Err(other) => panic!("{other:?}"),
             }
         };

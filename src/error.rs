@@ -1,12 +1,20 @@
 //! The one error type of both backends.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+use std::num::NonZeroU16;
 use std::time::Duration;
 
-/// A boxed cause, carried by [`Error::source`](std::error::Error::source).
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+use crate::Shutdown;
+
+/// A cause, as [`Error::source`](std::error::Error::source) returns it.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong, on both targets.
+///
+/// Match on the variant for what happened; read what an error is about through its
+/// accessors ([`url`](Self::url), [`status`](Self::status), [`problem`](Self::problem),
+/// ...), and its cause through [`source`](std::error::Error::source). The variants that
+/// carry more than a few scalars carry an [`ErrorDetail`], which is read only that way.
 ///
 /// # Formatting
 /// `Display` says what went wrong at this crate's level, in words that say what to fix;
@@ -14,10 +22,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// the browser) is available through [`source`](std::error::Error::source). To print the
 /// whole chain, walk `source()`.
 ///
-/// Text fields are boxed (`Box<str>`, and `Box<String>` for URLs: one pointer) so that an
-/// `Error`, which every queued `Result<Message, Error>` pays for, stays small. A URL
-/// an error carries never shows a password (`ws://user:***@host/`), and a long one is cut
-/// after about 200 bytes, with its full length added.
+/// A URL an error carries never shows a password (`ws://user:***@host/`), and a long one
+/// is cut after about 200 bytes, with its full length added.
 ///
 /// ```
 /// use omnisocket::Error;
@@ -26,96 +32,70 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// assert!(matches!(err, Error::InvalidCloseCode { code: 999, .. }));
 /// assert!(err.to_string().contains("999"));
 /// ```
-#[derive(Debug, thiserror::Error)]
+///
+/// ```no_run
+/// # async fn run() {
+/// use omnisocket::{Client, Config, Error, WsClient};
+///
+/// match Client::connect("ws://127.0.0.1:9000/", Config::default()).await {
+///     Ok(_client) => {}
+///     Err(error @ Error::UpgradeRefused(_)) => {
+///         println!("refused with HTTP {:?}: {:?}", error.status(), error.body());
+///     }
+///     Err(error) if error.is_connect() => println!("unreachable: {error}"),
+///     Err(error) => println!("{error}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// The URL cannot be used for a WebSocket connection.
-    #[error("invalid URL `{url}`: {problem}")]
-    InvalidUrl {
-        /// The URL as given (without its password, shortened when long).
-        url: Box<String>,
-        /// What is wrong with it.
-        problem: Box<str>,
-        /// The URL parser's own error, natively, when it found the problem.
-        #[source]
-        source: Option<BoxError>,
-    },
+    /// The URL cannot be used for a WebSocket connection: [`url`](Self::url) and
+    /// [`problem`](Self::problem) say which and why; natively `source()` carries the URL
+    /// parser's error when it found the problem.
+    InvalidUrl(ErrorDetail),
 
     /// The server could not be reached: the host name did not resolve, the connection was
     /// refused, the TLS handshake failed, or the browser reported a failure before `open`.
-    #[error("could not connect to `{url}`: {problem}")]
-    Connect {
-        /// The URL being connected to (without its password, shortened when long).
-        url: Box<String>,
-        /// A short description of the failure.
-        problem: Box<str>,
-        /// The underlying error.
-        #[source]
-        source: Option<BoxError>,
-    },
+    /// [`url`](Self::url) names the server, [`problem`](Self::problem) the failure, and
+    /// `source()` carries the underlying error.
+    Connect(ErrorDetail),
 
     /// The proxy URL, given to [`Config::proxy`](crate::Config::proxy) or found in the
     /// environment, is not one the client can use (see [`Proxy`](crate::Proxy) for the
-    /// forms). Natively only.
-    #[error("invalid proxy `{proxy}`: {problem}")]
-    InvalidProxy {
-        /// The proxy's URL as given (without its password, shortened when long).
-        proxy: Box<String>,
-        /// What is wrong with it, and which environment variable it comes from, if one.
-        problem: Box<str>,
-    },
+    /// forms): [`proxy`](Self::proxy) and [`problem`](Self::problem) say which and why
+    /// (and which environment variable it comes from, if one). Natively only.
+    InvalidProxy(ErrorDetail),
 
     /// The proxy could not be reached or refused the tunnel to the server. Natively only.
-    #[error("could not connect through the proxy `{proxy}`: {problem}")]
-    Proxy {
-        /// The proxy's URL (without its password, shortened when long).
-        proxy: Box<String>,
-        /// What went wrong: the proxy's answer (its HTTP status, its SOCKS reply), or the
-        /// step that failed; and which environment variable named the proxy, if one did.
-        problem: Box<str>,
-        /// The HTTP status an HTTP proxy answered `CONNECT` with, when it refused
-        /// (`NonZeroU16` keeps `Error` within its size on every target).
-        status: Option<std::num::NonZeroU16>,
-        /// The underlying error (I/O, SOCKS, HTTP parsing), when there is one.
-        #[source]
-        source: Option<BoxError>,
-    },
+    /// [`proxy`](Self::proxy) names it; [`problem`](Self::problem) says what went wrong
+    /// (its answer: the HTTP status, the SOCKS reply; or the step that failed) and which
+    /// environment variable named the proxy, if one did; [`status`](Self::status) is the
+    /// HTTP status an HTTP proxy refused `CONNECT` with; `source()` carries the
+    /// underlying error (I/O, SOCKS, HTTP parsing), when there is one.
+    Proxy(ErrorDetail),
 
-    /// The connection was not established within [`Config::connect_timeout`](crate::Config).
-    #[error("connecting to `{url}` took longer than {}", DebugDuration(.timeout))]
-    ConnectTimeout {
-        /// The URL being connected to (without its password, shortened when long).
-        url: Box<String>,
-        /// The configured timeout.
-        timeout: Duration,
-    },
+    /// The connection was not established within
+    /// [`Config::connect_timeout`](crate::Config::connect_timeout):
+    /// [`url`](Self::url) and [`timeout`](Self::timeout) say which and how long.
+    ConnectTimeout(ErrorDetail),
 
     /// The server answered the upgrade request with an HTTP status instead of switching to
-    /// WebSocket (natively only: browsers do not expose the status).
-    #[error("the server at `{url}` refused the WebSocket upgrade with HTTP {status}")]
-    UpgradeRefused {
-        /// The URL being connected to (without its password, shortened when long).
-        url: Box<String>,
-        /// The HTTP status code of the answer.
-        status: u16,
-        /// The body of the answer, if it was UTF-8 and not empty.
-        body: Option<Box<str>>,
-    },
+    /// WebSocket (natively only: browsers do not expose the status): see
+    /// [`url`](Self::url), [`status`](Self::status) and [`body`](Self::body).
+    UpgradeRefused(ErrorDetail),
 
-    /// A header given in [`Config::header`](crate::Config::header) is not a valid HTTP header.
-    #[error("invalid header `{name}`: {problem}")]
-    InvalidHeader {
-        /// The header name as given (never its value, which may be a credential).
-        name: Box<str>,
-        /// What is wrong with it.
-        problem: Box<str>,
-    },
+    /// A header given to [`Config::header`](crate::Config::header), or a subprotocol given
+    /// to [`Config::protocol`](crate::Config::protocol), cannot go into an HTTP header:
+    /// [`header_name`](Self::header_name) and [`problem`](Self::problem) say which and
+    /// why (never the header's value, which may be a credential).
+    InvalidHeader(ErrorDetail),
 
     /// A setting of [`Config`](crate::Config) (or of a
     /// [`Reconnect`](crate::reconnect::Reconnect) policy) has a value that cannot work (for
     /// example a zero keepalive interval); the setter's documentation says which values are
     /// accepted.
-    #[error("invalid setting `{setting}`: {problem}")]
+    #[non_exhaustive]
     InvalidConfig {
         /// The setter, with its type: `Config::keepalive`, `Reconnect::backoff`, ...
         setting: &'static str,
@@ -125,11 +105,10 @@ pub enum Error {
 
     /// A setting of [`Config`](crate::Config) cannot be honoured on this target (for
     /// example custom headers in the browser). Never ignored silently.
-    #[error("unsupported on this target: {0}")]
     Unsupported(&'static str),
 
     /// This close code may not be sent on this target; nothing was sent.
-    #[error("close code {} may not be sent: {rule}", u32::from(*.code))]
+    #[non_exhaustive]
     InvalidCloseCode {
         /// The code as given.
         code: u16,
@@ -138,22 +117,21 @@ pub enum Error {
     },
 
     /// The close reason is longer than the protocol allows; nothing was sent.
-    #[error("close reason is {len} bytes long; at most 123 bytes of UTF-8 are allowed")]
+    #[non_exhaustive]
     CloseReasonTooLong {
         /// The reason's length in bytes.
         len: usize,
     },
 
     /// Bytes given as text are not valid UTF-8.
-    #[error("text message is not valid UTF-8")]
-    InvalidUtf8(#[source] std::str::Utf8Error),
+    InvalidUtf8(std::str::Utf8Error),
 
     /// The connection is closing or closed: the message was not sent.
-    #[error("the connection is closed or closing; nothing more can be sent")]
     Closed,
 
-    /// The peer sent a message larger than [`Config::max_message_size`](crate::Config).
-    #[error("the peer sent a message of {size} bytes; the limit is {max} bytes")]
+    /// The peer sent a message larger than
+    /// [`Config::max_message_size`](crate::Config::max_message_size).
+    #[non_exhaustive]
     MessageTooLarge {
         /// The size of the message (or of the part received when the limit was hit).
         size: usize,
@@ -161,30 +139,26 @@ pub enum Error {
         max: usize,
     },
 
-    /// No pong (or any other frame) arrived within the pong timeout after a ping or
+    /// No pong (or any other frame) arrived within the keepalive timeout after a ping or
     /// heartbeat: the peer or the path to it is dead. The connection has been closed.
-    #[error(
-        "the peer did not answer a ping or heartbeat within {}; the connection is presumed dead",
-        DebugDuration(.0)
-    )]
+    /// Carries the timeout.
     PongTimeout(Duration),
 
-    /// Nothing arrived from the peer for [`Config::idle_timeout`](crate::Config). The
-    /// connection has been closed.
-    #[error("nothing was received for {}; the connection was closed as idle", DebugDuration(.0))]
+    /// Nothing arrived from the peer for
+    /// [`Config::idle_timeout`](crate::Config::idle_timeout). The connection has been
+    /// closed. Carries the timeout.
     IdleTimeout(Duration),
 
-    /// The peer broke the WebSocket protocol. The connection has been closed.
-    #[error("the peer broke the WebSocket protocol")]
-    Protocol(#[source] BoxError),
+    /// The peer broke the WebSocket protocol (or sent invalid UTF-8 as text). The
+    /// connection has been closed; `source()` carries the violation.
+    Protocol(ErrorDetail),
 
     /// The connection ended without a closing handshake (reset, end of stream, or an
-    /// unclean close reported by the browser).
-    #[error("the connection was lost")]
-    ConnectionLost(#[source] Option<BoxError>),
+    /// unclean close reported by the browser); `source()` carries the cause, when there is
+    /// one.
+    ConnectionLost(ErrorDetail),
 
     /// The environment cannot run this backend (natively: no tokio runtime).
-    #[error("{0}")]
     Environment(&'static str),
 
     /// In the browser, which cannot pause a socket: more arrived than
@@ -192,35 +166,467 @@ pub enum Error {
     /// [`receive_queue_bytes`](crate::Config::receive_queue_bytes) allow while nobody called
     /// `recv`. The connection has been closed with code 4013; everything received before
     /// is still returned first.
-    #[error(
-        "received messages were not taken in time: the receive queue overflowed \
-         (Config::receive_queue / receive_queue_bytes); the connection was closed"
-    )]
     ReceiveQueueFull,
 
     /// `Sink::poll_close` ended without a completed closing handshake: the peer did not
-    /// answer in time, or the connection broke. Carries the outcome.
-    // Written without the peer's reason (which this outcome never has): `Shutdown`'s
-    // `Display` would bring `CloseFrame`'s quoting, about 4 KB of wasm.
-    #[error(
-        "the closing handshake did not complete: {}",
-        crate::message::WithoutReason(.0)
-    )]
-    CloseIncomplete(Box<crate::Shutdown>),
+    /// answer in time, or the connection broke. [`outcome`](Self::outcome) says which.
+    CloseIncomplete(ErrorDetail),
 
     /// A [`Reconnecting`](crate::reconnect::Reconnecting) client has no connection open
     /// and its send queue is full ([`Reconnect::queue`](crate::reconnect::Reconnect::queue)
     /// with [`WhenFull::Refuse`](crate::reconnect::WhenFull::Refuse)); the message was not
     /// queued.
-    #[error(
-        "not connected and the send queue is full (Reconnect::queue); the message was not queued"
-    )]
     SendQueueFull,
+}
+
+/// What an [`Error`] carries beyond its variant: the URL, proxy or header it is about, the
+/// problem in words, an HTTP status, the cause, ... Read it through `Error`'s accessors
+/// ([`Error::url`], [`Error::status`], ...) and the cause through
+/// [`source`](std::error::Error::source); it has no other use.
+///
+/// One pointer: every queued `Result<Message, Error>` pays for the largest variant, which
+/// keeps `Error` small.
+pub struct ErrorDetail(Box<Detail>);
+
+#[derive(Default)]
+struct Detail {
+    /// The URL, as errors show it (`crate::url::for_display`).
+    url: Option<String>,
+    /// The proxy's URL, as errors show it (`crate::proxy::redacted`).
+    proxy: Option<String>,
+    /// A header's name (never its value).
+    header: Option<String>,
+    problem: Option<String>,
+    status: Option<NonZeroU16>,
+    body: Option<String>,
+    timeout: Option<Duration>,
+    outcome: Option<Shutdown>,
+    source: Option<BoxError>,
+}
+
+impl ErrorDetail {
+    fn new(detail: Detail) -> Self {
+        Self(Box::new(detail))
+    }
+}
+
+/// The fields that are set, as a derived `Debug` would show them.
+impl fmt::Debug for ErrorDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &*self.0;
+        let mut s = f.debug_struct("ErrorDetail");
+        let mut field = |name: &str, value: Option<&dyn fmt::Debug>| {
+            if let Some(value) = value {
+                s.field(name, value);
+            }
+        };
+        field("url", d.url.as_ref().map(|v| v as _));
+        field("proxy", d.proxy.as_ref().map(|v| v as _));
+        field("header", d.header.as_ref().map(|v| v as _));
+        field("problem", d.problem.as_ref().map(|v| v as _));
+        field("status", d.status.as_ref().map(|v| v as _));
+        field("body", d.body.as_ref().map(|v| v as _));
+        field("timeout", d.timeout.as_ref().map(|v| v as _));
+        field("outcome", d.outcome.as_ref().map(|v| v as _));
+        field("source", d.source.as_ref().map(|v| v as _));
+        s.finish()
+    }
+}
+
+/// Reading an error.
+impl Error {
+    /// The URL the error is about, without its password and shortened when long:
+    /// [`InvalidUrl`](Self::InvalidUrl), [`Connect`](Self::Connect),
+    /// [`ConnectTimeout`](Self::ConnectTimeout), [`UpgradeRefused`](Self::UpgradeRefused).
+    pub fn url(&self) -> Option<&str> {
+        self.detail()?.url.as_deref()
+    }
+
+    /// The proxy's URL, without its password and shortened when long:
+    /// [`InvalidProxy`](Self::InvalidProxy), [`Proxy`](Self::Proxy).
+    pub fn proxy(&self) -> Option<&str> {
+        self.detail()?.proxy.as_deref()
+    }
+
+    /// The name of the header (never its value): [`InvalidHeader`](Self::InvalidHeader).
+    pub fn header_name(&self) -> Option<&str> {
+        self.detail()?.header.as_deref()
+    }
+
+    /// What went wrong, in words, without the URL, proxy or header it concerns (which
+    /// `Display` adds): [`InvalidUrl`](Self::InvalidUrl), [`Connect`](Self::Connect)
+    /// (when known), [`InvalidProxy`](Self::InvalidProxy), [`Proxy`](Self::Proxy),
+    /// [`InvalidHeader`](Self::InvalidHeader), [`InvalidConfig`](Self::InvalidConfig).
+    pub fn problem(&self) -> Option<&str> {
+        match self {
+            Self::InvalidConfig { problem, .. } => Some(problem),
+            _ => self.detail()?.problem.as_deref(),
+        }
+    }
+
+    /// The HTTP status: the server's answer to the upgrade for
+    /// [`UpgradeRefused`](Self::UpgradeRefused), and an HTTP proxy's answer to `CONNECT`
+    /// for [`Proxy`](Self::Proxy) when it refused the tunnel.
+    pub fn status(&self) -> Option<u16> {
+        self.detail()?.status.map(NonZeroU16::get)
+    }
+
+    /// The body of the server's answer for [`UpgradeRefused`](Self::UpgradeRefused), if
+    /// it was UTF-8 and not empty.
+    pub fn body(&self) -> Option<&str> {
+        self.detail()?.body.as_deref()
+    }
+
+    /// The timeout that expired: [`ConnectTimeout`](Self::ConnectTimeout),
+    /// [`PongTimeout`](Self::PongTimeout), [`IdleTimeout`](Self::IdleTimeout).
+    pub fn timeout(&self) -> Option<Duration> {
+        match self {
+            Self::PongTimeout(timeout) | Self::IdleTimeout(timeout) => Some(*timeout),
+            _ => self.detail()?.timeout,
+        }
+    }
+
+    /// How the closing handshake ended, for [`CloseIncomplete`](Self::CloseIncomplete):
+    /// [`Shutdown::TimedOut`] or [`Shutdown::Abnormal`].
+    pub fn outcome(&self) -> Option<&Shutdown> {
+        self.detail()?.outcome.as_ref()
+    }
+
+    /// Whether a timer ran out: [`ConnectTimeout`](Self::ConnectTimeout),
+    /// [`PongTimeout`](Self::PongTimeout), [`IdleTimeout`](Self::IdleTimeout), and a
+    /// [`CloseIncomplete`](Self::CloseIncomplete) whose peer did not answer in time.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Self::ConnectTimeout(_) | Self::PongTimeout(_) | Self::IdleTimeout(_) => true,
+            Self::CloseIncomplete(_) => self.outcome() == Some(&Shutdown::TimedOut),
+            _ => false,
+        }
+    }
+
+    /// Whether a connection could not be established although the URL and the settings
+    /// were usable: the server or the proxy could not be reached or refused, or it took
+    /// too long ([`Connect`](Self::Connect), [`ConnectTimeout`](Self::ConnectTimeout),
+    /// [`UpgradeRefused`](Self::UpgradeRefused), [`Proxy`](Self::Proxy)).
+    pub fn is_connect(&self) -> bool {
+        matches!(
+            self,
+            Self::Connect(_) | Self::ConnectTimeout(_) | Self::UpgradeRefused(_) | Self::Proxy(_)
+        )
+    }
+
+    fn detail(&self) -> Option<&Detail> {
+        match self {
+            Self::InvalidUrl(detail)
+            | Self::Connect(detail)
+            | Self::InvalidProxy(detail)
+            | Self::Proxy(detail)
+            | Self::ConnectTimeout(detail)
+            | Self::UpgradeRefused(detail)
+            | Self::InvalidHeader(detail)
+            | Self::Protocol(detail)
+            | Self::ConnectionLost(detail)
+            | Self::CloseIncomplete(detail) => Some(&detail.0),
+            _ => None,
+        }
+    }
+}
+
+/// Making an error: for implementors of [`WsClient`](crate::WsClient) (a fake client in
+/// tests, say), what a connection reports.
+impl Error {
+    /// [`Error::ConnectionLost`]: the connection ended without a closing handshake, because
+    /// of `cause` (a string works too).
+    ///
+    /// ```
+    /// use omnisocket::Error;
+    ///
+    /// let error = Error::connection_lost("reset by the fake server");
+    /// assert!(matches!(error, Error::ConnectionLost(_)));
+    /// let cause = std::error::Error::source(&error).map(|cause| cause.to_string());
+    /// assert_eq!(cause.as_deref(), Some("reset by the fake server"));
+    /// ```
+    pub fn connection_lost(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::ConnectionLost(ErrorDetail::new(Detail {
+            source: Some(cause.into()),
+            ..Detail::default()
+        }))
+    }
+
+    /// [`Error::Protocol`]: the peer broke the protocol, as `cause` says.
+    pub fn protocol(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Protocol(ErrorDetail::new(Detail {
+            source: Some(cause.into()),
+            ..Detail::default()
+        }))
+    }
+
+    /// [`Error::Connect`]: the server at `url` could not be reached, because of `cause`.
+    /// The URL is kept as errors show it: without its password, shortened when long.
+    pub fn connect(url: &str, cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Connect(ErrorDetail::new(Detail {
+            url: Some(crate::url::for_display(url)),
+            source: Some(cause.into()),
+            ..Detail::default()
+        }))
+    }
+}
+
+/// The crate's own constructors: each URL through `crate::url::for_display`, once, here.
+impl Error {
+    pub(crate) fn invalid_url(url: &str, problem: impl Into<String>) -> Self {
+        Self::InvalidUrl(ErrorDetail::new(Detail {
+            url: Some(crate::url::for_display(url)),
+            problem: Some(problem.into()),
+            ..Detail::default()
+        }))
+    }
+
+    /// [`Error::Connect`] with the failure in words (`source` is added with
+    /// [`with_source`](Self::with_source)).
+    pub(crate) fn connect_failed(url: &str, problem: impl Into<String>) -> Self {
+        Self::Connect(ErrorDetail::new(Detail {
+            url: Some(crate::url::for_display(url)),
+            problem: Some(problem.into()),
+            ..Detail::default()
+        }))
+    }
+
+    /// `proxy` as `crate::proxy::redacted` shows it.
+    #[cfg_attr(
+        all(web, not(test)),
+        expect(dead_code, reason = "proxies are native only")
+    )]
+    pub(crate) fn invalid_proxy(proxy: &str, problem: impl Into<String>) -> Self {
+        Self::InvalidProxy(ErrorDetail::new(Detail {
+            proxy: Some(proxy.to_owned()),
+            problem: Some(problem.into()),
+            ..Detail::default()
+        }))
+    }
+
+    /// `proxy` as `crate::proxy::redacted` shows it; `status` is an HTTP proxy's answer.
+    #[cfg_attr(
+        all(web, not(test)),
+        expect(dead_code, reason = "proxies are native only")
+    )]
+    pub(crate) fn proxy_failed(
+        proxy: &str,
+        problem: impl Into<String>,
+        status: Option<u16>,
+    ) -> Self {
+        Self::Proxy(ErrorDetail::new(Detail {
+            proxy: Some(proxy.to_owned()),
+            problem: Some(problem.into()),
+            status: status.and_then(NonZeroU16::new),
+            ..Detail::default()
+        }))
+    }
+
+    pub(crate) fn connect_timeout(url: &str, timeout: Duration) -> Self {
+        Self::ConnectTimeout(ErrorDetail::new(Detail {
+            url: Some(crate::url::for_display(url)),
+            timeout: Some(timeout),
+            ..Detail::default()
+        }))
+    }
+
+    #[cfg_attr(
+        all(web, not(test)),
+        expect(dead_code, reason = "browsers do not report the status")
+    )]
+    pub(crate) fn upgrade_refused(url: &str, status: u16, body: Option<String>) -> Self {
+        Self::UpgradeRefused(ErrorDetail::new(Detail {
+            url: Some(crate::url::for_display(url)),
+            status: NonZeroU16::new(status),
+            body,
+            ..Detail::default()
+        }))
+    }
+
+    pub(crate) fn invalid_header(name: &str, problem: impl Into<String>) -> Self {
+        Self::InvalidHeader(ErrorDetail::new(Detail {
+            header: Some(name.to_owned()),
+            problem: Some(problem.into()),
+            ..Detail::default()
+        }))
+    }
+
+    /// [`Error::ConnectionLost`] with nothing to blame: the stream ended without a Close.
+    #[cfg_attr(
+        all(web, not(test)),
+        expect(dead_code, reason = "the browser always reports a close")
+    )]
+    pub(crate) fn stream_ended() -> Self {
+        Self::ConnectionLost(ErrorDetail::new(Detail::default()))
+    }
+
+    pub(crate) fn close_incomplete(outcome: Shutdown) -> Self {
+        Self::CloseIncomplete(ErrorDetail::new(Detail {
+            outcome: Some(outcome),
+            ..Detail::default()
+        }))
+    }
+
+    /// The same error, caused by `source` (for the variants that carry a detail).
+    pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        if let Some(detail) = self.detail_mut() {
+            detail.source = Some(source.into());
+        }
+        self
+    }
+
+    fn detail_mut(&mut self) -> Option<&mut Detail> {
+        match self {
+            Self::InvalidUrl(detail)
+            | Self::Connect(detail)
+            | Self::InvalidProxy(detail)
+            | Self::Proxy(detail)
+            | Self::ConnectTimeout(detail)
+            | Self::UpgradeRefused(detail)
+            | Self::InvalidHeader(detail)
+            | Self::Protocol(detail)
+            | Self::ConnectionLost(detail)
+            | Self::CloseIncomplete(detail) => Some(&mut detail.0),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // What an `ErrorDetail` holds for its variant (the constructors above set it).
+        fn text(text: &Option<String>) -> &str {
+            text.as_deref().unwrap_or_default()
+        }
+        match self {
+            Self::InvalidUrl(d) => {
+                let d = &*d.0;
+                write!(f, "invalid URL `{}`: {}", text(&d.url), text(&d.problem))
+            }
+            Self::Connect(d) => {
+                let d = &*d.0;
+                write!(f, "could not connect to `{}`", text(&d.url))?;
+                match &d.problem {
+                    Some(problem) => write!(f, ": {problem}"),
+                    None => Ok(()),
+                }
+            }
+            Self::InvalidProxy(d) => {
+                let d = &*d.0;
+                write!(
+                    f,
+                    "invalid proxy `{}`: {}",
+                    text(&d.proxy),
+                    text(&d.problem)
+                )
+            }
+            Self::Proxy(d) => {
+                let d = &*d.0;
+                write!(
+                    f,
+                    "could not connect through the proxy `{}`: {}",
+                    text(&d.proxy),
+                    text(&d.problem)
+                )
+            }
+            Self::ConnectTimeout(d) => {
+                let d = &*d.0;
+                write!(
+                    f,
+                    "connecting to `{}` took longer than {}",
+                    text(&d.url),
+                    DebugDuration(&d.timeout.unwrap_or_default())
+                )
+            }
+            Self::UpgradeRefused(d) => {
+                let d = &*d.0;
+                write!(
+                    f,
+                    "the server at `{}` refused the WebSocket upgrade with HTTP {}",
+                    text(&d.url),
+                    u32::from(d.status.map_or(0, NonZeroU16::get))
+                )
+            }
+            Self::InvalidHeader(d) => {
+                let d = &*d.0;
+                write!(
+                    f,
+                    "invalid header `{}`: {}",
+                    text(&d.header),
+                    text(&d.problem)
+                )
+            }
+            Self::InvalidConfig { setting, problem } => {
+                write!(f, "invalid setting `{setting}`: {problem}")
+            }
+            Self::Unsupported(what) => write!(f, "unsupported on this target: {what}"),
+            Self::InvalidCloseCode { code, rule } => {
+                write!(f, "close code {} may not be sent: {rule}", u32::from(*code))
+            }
+            Self::CloseReasonTooLong { len } => write!(
+                f,
+                "close reason is {len} bytes long; at most 123 bytes of UTF-8 are allowed"
+            ),
+            Self::InvalidUtf8(_) => f.write_str("text message is not valid UTF-8"),
+            Self::Closed => {
+                f.write_str("the connection is closed or closing; nothing more can be sent")
+            }
+            Self::MessageTooLarge { size, max } => write!(
+                f,
+                "the peer sent a message of {size} bytes; the limit is {max} bytes"
+            ),
+            Self::PongTimeout(timeout) => write!(
+                f,
+                "the peer did not answer a ping or heartbeat within {}; the connection is \
+                 presumed dead",
+                DebugDuration(timeout)
+            ),
+            Self::IdleTimeout(timeout) => write!(
+                f,
+                "nothing was received for {}; the connection was closed as idle",
+                DebugDuration(timeout)
+            ),
+            Self::Protocol(_) => f.write_str("the peer broke the WebSocket protocol"),
+            Self::ConnectionLost(_) => f.write_str("the connection was lost"),
+            Self::Environment(what) => f.write_str(what),
+            Self::ReceiveQueueFull => f.write_str(
+                "received messages were not taken in time: the receive queue overflowed \
+                 (Config::receive_queue / receive_queue_bytes); the connection was closed",
+            ),
+            // Written without the peer's reason (which this outcome never has): `Shutdown`'s
+            // `Display` would bring `CloseFrame`'s quoting, about 4 KB of wasm.
+            Self::CloseIncomplete(d) => match &d.0.outcome {
+                Some(outcome) => write!(
+                    f,
+                    "the closing handshake did not complete: {}",
+                    crate::message::WithoutReason(outcome)
+                ),
+                None => f.write_str("the closing handshake did not complete"),
+            },
+            Self::SendQueueFull => f.write_str(
+                "not connected and the send queue is full (Reconnect::queue); the message was \
+                 not queued",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::InvalidUtf8(error) => Some(error),
+            _ => {
+                let source = self.detail()?.source.as_ref()?;
+                Some(&**source)
+            }
+        }
+    }
 }
 
 // Every queued `Result<Message, Error>` pays for the largest variant: at most a word more
 // than the message itself, on every target (checked when the crate is built). Natively
-// 48 bytes (a `Message` is 40), on wasm32 24 (a `Message` is 20).
+// 48 bytes (a `Message` is 40, an `Error` 40), on wasm32 24 (a `Message` is 20, an
+// `Error` 24).
 const _: () = assert!(
     std::mem::size_of::<Result<crate::Message, Error>>()
         <= std::mem::size_of::<crate::Message>() + std::mem::size_of::<usize>()
@@ -306,28 +712,99 @@ mod tests {
         #[cfg(target_pointer_width = "64")]
         {
             use std::mem::size_of;
-            assert_eq!(size_of::<Error>(), 48);
+            assert_eq!(size_of::<Error>(), 40);
             assert_eq!(size_of::<Result<crate::Message, Error>>(), 48);
+            assert_eq!(size_of::<ErrorDetail>(), size_of::<usize>());
         }
-        // wasm32 (where unit tests do not run; the compile-time check does): 24 and 24.
     }
 
     #[test]
     fn display_names_what_to_fix() {
-        let err = Error::InvalidUrl {
-            url: crate::url::for_display("htp://x"),
-            problem: "the scheme must be ws or wss".into(),
-            source: None,
-        };
+        let err = Error::invalid_url("htp://x", "the scheme must be ws or wss");
         assert_eq!(
             err.to_string(),
             "invalid URL `htp://x`: the scheme must be ws or wss"
         );
-        let err = Error::UpgradeRefused {
-            url: Box::new("ws://a/".into()),
-            status: 403,
-            body: None,
+        let err = Error::upgrade_refused("ws://a/", 403, None);
+        assert!(err.to_string().contains("HTTP 403"), "{err}");
+        let err = Error::connect("ws://a/", "refused by the fake");
+        assert_eq!(err.to_string(), "could not connect to `ws://a/`");
+        let err = Error::connect_failed("ws://a/", "connection refused");
+        assert_eq!(
+            err.to_string(),
+            "could not connect to `ws://a/`: connection refused"
+        );
+    }
+
+    #[test]
+    fn accessors_read_what_each_variant_carries() {
+        let err = Error::upgrade_refused("ws://alice:s3cret@a/", 401, Some("who?".into()));
+        assert_eq!(err.url(), Some("ws://alice:***@a/"));
+        assert_eq!((err.status(), err.body()), (Some(401), Some("who?")));
+        assert!(err.is_connect() && !err.is_timeout());
+        assert_eq!(
+            (err.proxy(), err.problem(), err.timeout()),
+            (None, None, None)
+        );
+
+        let err = Error::proxy_failed("http://proxy:3128", "refused", Some(407));
+        assert_eq!(err.proxy(), Some("http://proxy:3128"));
+        assert_eq!((err.status(), err.problem()), (Some(407), Some("refused")));
+        assert_eq!(err.url(), None);
+        assert!(err.is_connect());
+        let err = Error::proxy_failed("socks5://proxy", "refused", None);
+        assert_eq!(err.status(), None);
+
+        let second = Duration::from_secs(1);
+        let err = Error::connect_timeout("ws://a/", second);
+        assert_eq!((err.timeout(), err.url()), (Some(second), Some("ws://a/")));
+        assert!(err.is_connect() && err.is_timeout());
+        assert_eq!(Error::PongTimeout(second).timeout(), Some(second));
+        assert!(Error::IdleTimeout(second).is_timeout());
+        assert!(!Error::Closed.is_timeout() && !Error::Closed.is_connect());
+
+        let err = Error::invalid_header("X-Token", "not a valid HTTP header name");
+        assert_eq!(err.header_name(), Some("X-Token"));
+        assert_eq!(err.problem(), Some("not a valid HTTP header name"));
+        assert!(!err.is_connect());
+
+        let err = Error::close_incomplete(Shutdown::TimedOut);
+        assert_eq!(err.outcome(), Some(&Shutdown::TimedOut));
+        assert!(err.is_timeout());
+        assert_eq!(
+            err.to_string(),
+            "the closing handshake did not complete: the peer did not answer the close in time"
+        );
+
+        let err = Error::InvalidConfig {
+            setting: "Config::keepalive",
+            problem: "no",
         };
-        assert!(err.to_string().contains("HTTP 403"));
+        assert_eq!(err.problem(), Some("no"));
+    }
+
+    #[test]
+    fn the_cause_is_the_source() {
+        use std::error::Error as _;
+        let err = Error::invalid_url("ws://a/", "bad").with_source("the parser said so");
+        assert_eq!(
+            err.source().map(ToString::to_string).as_deref(),
+            Some("the parser said so")
+        );
+        assert!(Error::invalid_url("ws://a/", "bad").source().is_none());
+        assert!(Error::stream_ended().source().is_none());
+        let err = Error::protocol("bad frame");
+        assert_eq!(err.to_string(), "the peer broke the WebSocket protocol");
+        assert_eq!(
+            err.source().map(ToString::to_string).as_deref(),
+            Some("bad frame")
+        );
+        // Debug shows what is set, and only that.
+        let shown = format!("{:?}", Error::connection_lost("reset"));
+        assert!(
+            shown.starts_with("ConnectionLost(ErrorDetail { source: "),
+            "{shown}"
+        );
+        assert!(!shown.contains("url"), "{shown}");
     }
 }

@@ -240,7 +240,9 @@ mod web;
 pub use bytes::Bytes;
 pub use client::Client;
 pub use config::{Config, Trust};
-pub use error::{BoxError, Error};
+#[cfg(native)] // the native backend's causes; the browser's are `JsError`s
+pub(crate) use error::BoxError;
+pub use error::{Error, ErrorDetail};
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use json::{DecodeJson, JsonError};

@@ -560,17 +560,16 @@ impl Abnormal {
     /// The cause of a connection that ended with `error`.
     pub(crate) fn caused_by(error: &crate::Error) -> Self {
         use crate::Error;
-        let source_text = |source: &Option<crate::BoxError>| match source {
-            Some(source) => source.to_string(),
-            None => String::from("the stream ended without a Close frame"),
-        };
+        let source = std::error::Error::source(error).map(ToString::to_string);
         match error {
             Error::MessageTooLarge { .. } => Self::MessageTooLarge,
             Error::PongTimeout(_) => Self::PongTimeout,
             Error::IdleTimeout(_) => Self::IdleTimeout,
             Error::ReceiveQueueFull => Self::ReceiveQueueFull,
-            Error::Protocol(source) => Self::ProtocolError(source.to_string()),
-            Error::ConnectionLost(source) => Self::ConnectionLost(source_text(source)),
+            Error::Protocol(_) => Self::ProtocolError(source.unwrap_or_default()),
+            Error::ConnectionLost(_) => Self::ConnectionLost(
+                source.unwrap_or_else(|| "the stream ended without a Close frame".into()),
+            ),
             other => Self::ConnectionLost(other.to_string()),
         }
     }

@@ -69,17 +69,13 @@ impl std::fmt::Debug for Proxy {
 
 /// `url` as errors and `Debug` show a proxy URL: the password as `***`, also in a URL
 /// without a scheme (`user:pass@host:port`, which curl reads as `http://`).
-#[expect(
-    clippy::box_collection,
-    reason = "the type of `Error::Proxy`'s `proxy` field: one pointer, which keeps `Error` small"
-)]
-pub(crate) fn redacted(url: &str) -> Box<String> {
+pub(crate) fn redacted(url: &str) -> String {
     if url.contains("://") {
         crate::url::for_display(url)
     } else {
         let shown = crate::url::for_display(&format!("http://{url}"));
         match shown.strip_prefix("http://") {
-            Some(rest) => Box::new(rest.to_owned()),
+            Some(rest) => rest.to_owned(),
             None => shown,
         }
     }

@@ -162,7 +162,7 @@ impl Sink<Message> for Sender {
         };
         Pin::new(closing).poll(cx).map(|outcome| match outcome {
             Shutdown::Clean(_) => Ok(()),
-            incomplete => Err(Error::CloseIncomplete(Box::new(incomplete))),
+            incomplete => Err(Error::close_incomplete(incomplete)),
         })
     }
 }

@@ -9,11 +9,7 @@ const DISPLAY_MAX: usize = 200;
 /// `url` as errors quote it: the password of its user info replaced by `***`
 /// (`ws://user:***@host/`), and cut after about 200 bytes (on a character boundary) with
 /// the full length added (`… (200000 bytes)`). Every URL an error carries goes through this.
-#[expect(
-    clippy::box_collection,
-    reason = "the type of `Error`'s `url` fields: one pointer, which keeps `Error` small"
-)]
-pub(crate) fn for_display(url: &str) -> Box<String> {
+pub(crate) fn for_display(url: &str) -> String {
     use std::fmt::Write as _;
     // Through `write!` rather than `push_str`s, which are inlined: smaller in wasm.
     let (start, end) = password(url.as_bytes()).unwrap_or((url.len(), url.len()));
@@ -30,7 +26,7 @@ pub(crate) fn for_display(url: &str) -> Box<String> {
         shown.truncate(cut);
         let _ = write!(shown, "… ({} bytes)", url.len());
     }
-    Box::new(shown)
+    shown
 }
 
 /// Where the authority of `url` starts and ends (after `scheme://`, before the path,
@@ -66,11 +62,7 @@ fn password(url: &[u8]) -> Option<(usize, usize)> {
 /// message on both targets. Host names outside ASCII pass: natively they are converted to
 /// punycode before connecting, and the browser does the same.
 pub(crate) fn check_websocket_url(url: &str) -> Result<(), Error> {
-    let invalid = |problem: &str| Error::InvalidUrl {
-        url: for_display(url),
-        problem: problem.into(),
-        source: None,
-    };
+    let invalid = |problem: &str| Error::invalid_url(url, problem);
     let bytes = url.as_bytes();
     let Some((start, end)) = authority(bytes) else {
         return Err(invalid(
@@ -141,7 +133,7 @@ mod tests {
 
     fn problem(url: &str) -> String {
         match check_websocket_url(url) {
-            Err(Error::InvalidUrl { problem, .. }) => problem.into(),
+            Err(error @ Error::InvalidUrl(_)) => error.problem().unwrap_or_default().into(),
             other => panic!("{url}: expected InvalidUrl, got {other:?}"),
         }
     }
@@ -193,13 +185,10 @@ mod tests {
 
     #[test]
     fn passwords_are_never_shown() {
-        assert_eq!(
-            *for_display("ws://user:secret@host/"),
-            "ws://user:***@host/"
-        );
-        assert_eq!(*for_display("wss://:secret@h:1/p?q"), "wss://:***@h:1/p?q");
+        assert_eq!(for_display("ws://user:secret@host/"), "ws://user:***@host/");
+        assert_eq!(for_display("wss://:secret@h:1/p?q"), "wss://:***@h:1/p?q");
         // The last `@` of the authority ends the user info, as browsers parse it.
-        assert_eq!(*for_display("ws://u:a@b@host/x@y"), "ws://u:***@host/x@y");
+        assert_eq!(for_display("ws://u:a@b@host/x@y"), "ws://u:***@host/x@y");
         // Nothing to hide.
         for url in [
             "ws://user@host/",
@@ -207,7 +196,7 @@ mod tests {
             "ws://host/?x=a:b@c",
             "x",
         ] {
-            assert_eq!(*for_display(url), url);
+            assert_eq!(for_display(url), url);
         }
         let error = problem_error("ws://user:secret@host:0/");
         assert!(
@@ -233,7 +222,7 @@ mod tests {
             assert!(for_display(&url).contains("bytes)"));
         }
         let short = "ws://host/".to_owned() + &"a".repeat(190);
-        assert_eq!(*for_display(&short), short);
+        assert_eq!(for_display(&short), short);
         let error = problem_error(&format!("ws://host:0/{}", "x".repeat(200_000)));
         assert!(error.to_string().len() < 400, "{}", error.to_string().len());
     }

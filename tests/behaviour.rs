@@ -67,7 +67,7 @@ case! {
             let id = unique_id("protocol");
             let config = protocols.iter().fold(Config::default(), |config, p| config.protocol(*p));
             match Client::connect(&peer.url(&format!("/echo?id={id}")), config).await {
-                Err(error @ Error::InvalidHeader { .. }) => {
+                Err(error @ Error::InvalidHeader(_)) => {
                     let text = error.to_string();
                     assert!(text.contains("Sec-WebSocket-Protocol"), "{text}");
                     assert!(text.contains(problem), "{protocols:?}: {text}");
@@ -84,7 +84,7 @@ case! {
             // Relaxed under Node: its WebSocket refuses names that differ only in case, and
             // the crate says so instead of blaming the URL.
             match Client::connect(&peer.url("/echo"), config).await {
-                Err(error @ Error::InvalidHeader { .. }) => {
+                Err(error @ Error::InvalidHeader(_)) => {
                     assert!(error.to_string().contains("differ only in case"), "{error}");
                 }
                 other => panic!("expected InvalidHeader under Node, got {:?}", other.map(|_| ())),
@@ -240,7 +240,10 @@ case! {
         let config = Config::default().close_timeout(Duration::from_millis(300));
         let mut client = connect_with(peer, "/never-close", config).await;
         match SinkExt::close(&mut client).await {
-            Err(Error::CloseIncomplete(outcome)) => assert_eq!(*outcome, Shutdown::TimedOut),
+            Err(error @ Error::CloseIncomplete(_)) => {
+                assert_eq!(error.outcome(), Some(&Shutdown::TimedOut));
+                assert!(error.is_timeout(), "{error}");
+            }
             other => panic!("expected CloseIncomplete(TimedOut), got {other:?}"),
         }
     }
@@ -253,8 +256,11 @@ case! {
         let mut client = connect(peer, "/drop?after_ms=50").await;
         assert!(matches!(client.recv().await, Some(Err(Error::ConnectionLost(_)))));
         match SinkExt::close(&mut client).await {
-            Err(Error::CloseIncomplete(outcome)) => {
-                assert!(matches!(*outcome, Shutdown::Abnormal(Abnormal::ConnectionLost(_))));
+            Err(error @ Error::CloseIncomplete(_)) => {
+                assert!(matches!(
+                    error.outcome(),
+                    Some(Shutdown::Abnormal(Abnormal::ConnectionLost(_)))
+                ));
             }
             other => panic!("expected CloseIncomplete(Abnormal), got {other:?}"),
         }
@@ -424,7 +430,7 @@ case! {
         let long = frame(4000, &"x".repeat(124));
         assert!(matches!(
             client.close(long, GENEROUS).await,
-            Err(Error::CloseReasonTooLong { len: 124 })
+            Err(Error::CloseReasonTooLong { len: 124, .. })
         ));
         // Nothing was sent: the connection still works.
         client.send(Message::text("still open")).await.unwrap();
@@ -437,20 +443,20 @@ case! {
     async fn bad_urls_say_what_to_fix(peer) {
         let no_scheme = Client::connect("127.0.0.1:9000/echo", Config::default()).await;
         match no_scheme {
-            Err(error @ Error::InvalidUrl { .. }) => assert!(error.to_string().contains("no scheme")),
+            Err(error @ Error::InvalidUrl(_)) => assert!(error.to_string().contains("no scheme")),
             other => panic!("{other:?}"),
         }
         let http = Client::connect(&peer.url("/echo").replace("ws://", "http://"), Config::default()).await;
         match http {
-            Err(error @ Error::InvalidUrl { .. }) => assert!(error.to_string().contains("ws://")),
+            Err(error @ Error::InvalidUrl(_)) => assert!(error.to_string().contains("ws://")),
             other => panic!("{other:?}"),
         }
         let unresolvable = Client::connect("ws://no-such-host.invalid/", Config::default()).await;
-        assert!(matches!(unresolvable, Err(Error::Connect { .. })), "{unresolvable:?}");
+        assert!(matches!(unresolvable, Err(Error::Connect(_))), "{unresolvable:?}");
         let closed = peer.closed_port().await;
         let refused = Client::connect(&format!("ws://127.0.0.1:{closed}/"), Config::default()).await;
         match refused {
-            Err(error @ Error::Connect { .. }) => {
+            Err(error @ Error::Connect(_)) => {
                 if !IN_BROWSER {
                     assert!(error.to_string().contains("refused"), "{error}");
                 }
@@ -475,14 +481,14 @@ case! {
             assert!(!shown.contains("s3cret"), "{shown}");
             let start: String = shown.chars().take(300).collect();
             assert!(shown.len() < 1000, "{} bytes: {start}", shown.len());
-            match &error {
-                Error::Connect { url, .. } | Error::InvalidUrl { url, .. } => {
+            match (&error, error.url()) {
+                (Error::Connect(_) | Error::InvalidUrl(_), Some(url)) => {
                     assert!(url.len() < 300, "{url}");
                     if url.contains("user") {
                         assert!(url.contains("user:***@"), "{url}");
                     }
                 }
-                other => panic!("expected Connect or InvalidUrl, got {other:?}"),
+                (other, _) => panic!("expected Connect or InvalidUrl with its URL, got {other:?}"),
             }
             // Nor do its causes.
             let mut cause = std::error::Error::source(&error);
@@ -501,7 +507,7 @@ case! {
         for port in ["0", "00", "65536", "99999999999", "8o"] {
             let url = format!("ws://127.0.0.1:{port}/");
             match Client::connect(&url, Config::default()).await {
-                Err(error @ Error::InvalidUrl { .. }) => {
+                Err(error @ Error::InvalidUrl(_)) => {
                     assert!(error.to_string().contains("from 1 to 65535"), "{error}");
                 }
                 other => panic!("{url}: expected InvalidUrl, got {other:?}"),
@@ -524,7 +530,7 @@ case! {
         assert!(client.shutdown(GENEROUS).await.is_clean());
         // A name that does not resolve fails to connect; it is not an invalid URL.
         let unknown = Client::connect("ws://bücher.invalid/", Config::default()).await;
-        assert!(matches!(unknown, Err(Error::Connect { .. })), "{unknown:?}");
+        assert!(matches!(unknown, Err(Error::Connect(_))), "{unknown:?}");
     }
 }
 
@@ -532,9 +538,9 @@ case! {
     async fn refused_upgrade_is_reported(peer) {
         let result = Client::connect(&peer.url("/refuse?status=403"), Config::default()).await;
         match result {
-            Err(Error::UpgradeRefused { status, .. }) => assert_eq!(status, 403),
+            Err(error @ Error::UpgradeRefused(_)) => assert_eq!(error.status(), Some(403)),
             // Browsers do not expose the HTTP status of a failed upgrade.
-            Err(Error::Connect { .. }) if IN_BROWSER => {}
+            Err(Error::Connect(_)) if IN_BROWSER => {}
             other => panic!("expected the upgrade to be refused, got {other:?}"),
         }
     }
@@ -832,8 +838,9 @@ case! {
         let result = Client::connect(&peer.url(&format!("/stall?id={id}&ms=10000")), config).await;
         let took = watch.elapsed();
         match result {
-            Err(error @ Error::ConnectTimeout { timeout: reported, .. }) => {
-                assert_eq!(reported, timeout);
+            Err(error @ Error::ConnectTimeout(_)) => {
+                assert_eq!(error.timeout(), Some(timeout));
+                assert!(error.is_timeout() && error.is_connect(), "{error}");
                 assert!(error.to_string().contains("300ms"), "{error}");
             }
             other => panic!("expected ConnectTimeout, got {other:?}"),

@@ -62,7 +62,7 @@ async fn connect_timeout_bounds_a_server_that_never_answers_the_upgrade() {
     let config = Config::default().connect_timeout(Duration::from_millis(200));
     let result = Client::connect(&format!("ws://127.0.0.1:{port}/"), config).await;
     match result {
-        Err(error @ Error::ConnectTimeout { .. }) => {
+        Err(error @ Error::ConnectTimeout(_)) => {
             assert!(error.to_string().contains("200ms"), "{error}");
         }
         other => panic!("expected ConnectTimeout, got {other:?}"),
@@ -86,7 +86,7 @@ async fn custom_headers_are_sent_and_invalid_ones_refused() {
     let config = Config::default().header("Authorization", "Bearer t0ken");
     let result = Client::connect(&format!("ws://127.0.0.1:{port}/"), config).await;
     assert!(
-        matches!(result, Err(Error::UpgradeRefused { status: 400, .. })),
+        matches!(&result, Err(error @ Error::UpgradeRefused(_)) if error.status() == Some(400)),
         "{result:?}"
     );
     let request = server.await.unwrap();
@@ -94,23 +94,17 @@ async fn custom_headers_are_sent_and_invalid_ones_refused() {
 
     let bad = Config::default().header("Bad Name", "x");
     let result = Client::connect(&format!("ws://127.0.0.1:{port}/"), bad).await;
-    assert!(
-        matches!(result, Err(Error::InvalidHeader { .. })),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(Error::InvalidHeader(_))), "{result:?}");
     let bad = Config::default().protocol("has space");
     let result = Client::connect(&format!("ws://127.0.0.1:{port}/"), bad).await;
-    assert!(
-        matches!(result, Err(Error::InvalidHeader { .. })),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(Error::InvalidHeader(_))), "{result:?}");
 }
 
 #[tokio::test]
 async fn upgrade_refusal_carries_status_and_body() {
     let peer = Peer::start().await;
     match Client::connect(&peer.url("/refuse?status=403"), Config::default()).await {
-        Err(error @ Error::UpgradeRefused { status: 403, .. }) => {
+        Err(error @ Error::UpgradeRefused(_)) if error.status() == Some(403) => {
             assert!(error.to_string().contains("HTTP 403"), "{error}");
         }
         other => panic!("{other:?}"),
@@ -201,10 +195,7 @@ async fn wss_with_a_custom_root_certificate() {
     let url = format!("wss://localhost:{port}/");
 
     let untrusted = Client::connect(&url, Config::default()).await;
-    assert!(
-        matches!(untrusted, Err(Error::Connect { .. })),
-        "{untrusted:?}"
-    );
+    assert!(matches!(untrusted, Err(Error::Connect(_))), "{untrusted:?}");
 
     let config = Config::default().root_certificate_pem(authority.pem());
     let mut client = Client::connect(&url, config).await.unwrap();
@@ -237,7 +228,7 @@ async fn every_trust_setting_takes_the_given_roots() {
     for trust in [Trust::System, Trust::WebPki] {
         let result = Client::connect(&url, Config::default().trust(trust)).await;
         match result {
-            Err(error @ Error::Connect { .. }) => {
+            Err(error @ Error::Connect(_)) => {
                 assert!(error.to_string().contains("UnknownIssuer"), "{error}")
             }
             other => panic!("{trust:?}: {other:?}"),
@@ -263,7 +254,7 @@ async fn invalid_root_certificate_is_a_clear_error() {
     );
     let result = Client::connect("wss://localhost:1/", config).await;
     match result {
-        Err(error @ Error::Connect { .. }) => {
+        Err(error @ Error::Connect(_)) => {
             assert!(error.to_string().contains("root certificate"), "{error}")
         }
         other => panic!("{other:?}"),
@@ -288,7 +279,7 @@ async fn tls_set_up_errors_keep_their_cause_in_the_source_chain() {
     let bad_pem = "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n";
     let config = Config::default().root_certificate_pem(bad_pem);
     match Client::connect(url, config).await {
-        Err(error @ Error::Connect { .. }) => {
+        Err(error @ Error::Connect(_)) => {
             assert!(
                 caused_by::<rustls::pki_types::pem::Error>(&error),
                 "{error:?}"
@@ -300,7 +291,7 @@ async fn tls_set_up_errors_keep_their_cause_in_the_source_chain() {
     let not_a_certificate = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
     let config = Config::default().root_certificate_pem(not_a_certificate);
     match Client::connect(url, config).await {
-        Err(error @ Error::Connect { .. }) => {
+        Err(error @ Error::Connect(_)) => {
             assert!(error.to_string().contains("rejected"), "{error}");
             assert!(caused_by::<rustls::Error>(&error), "{error:?}");
         }

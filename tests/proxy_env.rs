@@ -72,7 +72,7 @@ async fn the_environment_names_the_proxy() {
     // ws:// takes HTTP_PROXY: wrong credentials fail, naming the variable...
     set_environment(&[("HTTP_PROXY", &wrong)]);
     match echo(&ws, Config::default()).await {
-        Err(error @ Error::Proxy { .. }) => {
+        Err(error @ Error::Proxy(_)) => {
             let shown = error.to_string();
             assert!(shown.contains("refused the credentials"), "{shown}");
             assert!(
@@ -95,7 +95,8 @@ async fn the_environment_names_the_proxy() {
     set_environment(&[("ALL_PROXY", &down)]);
     let result = echo(&wss, tls()).await;
     assert!(
-        matches!(&result, Err(Error::Proxy { problem, .. }) if problem.contains("ALL_PROXY")),
+        matches!(&result, Err(error @ Error::Proxy(_))
+            if error.problem().is_some_and(|problem| problem.contains("ALL_PROXY"))),
         "{result:?}"
     );
 
@@ -111,8 +112,9 @@ async fn the_environment_names_the_proxy() {
     // A variable that is not a proxy URL is an error that names it.
     set_environment(&[("https_proxy", "ftp://frank:pw@proxy:21")]);
     match echo(&wss, tls()).await {
-        Err(Error::InvalidProxy { proxy, problem }) => {
-            assert_eq!(proxy.as_str(), "ftp://frank:***@proxy:21");
+        Err(error @ Error::InvalidProxy(_)) => {
+            assert_eq!(error.proxy(), Some("ftp://frank:***@proxy:21"));
+            let problem = error.problem().unwrap_or_default();
             assert!(
                 problem.contains("(the proxy is set by https_proxy)"),
                 "{problem}"

@@ -38,10 +38,10 @@ async fn a_ca_in_ssl_cert_file_is_trusted_by_default() {
 
     // The built-in roots do not know the corporate authority; no store knows the other.
     let result = Client::connect(&trusted, Config::default().trust(Trust::WebPki)).await;
-    assert!(matches!(result, Err(Error::Connect { .. })), "{result:?}");
+    assert!(matches!(result, Err(Error::Connect(_))), "{result:?}");
     let untrusted = format!("wss://localhost:{}/", unknown.echo_server().await);
     match Client::connect(&untrusted, Config::default()).await {
-        Err(error @ Error::Connect { .. }) => {
+        Err(error @ Error::Connect(_)) => {
             assert!(error.to_string().contains("UnknownIssuer"), "{error}");
         }
         other => panic!("expected a refused certificate, got {other:?}"),

@@ -84,10 +84,7 @@ async fn upgrade(
     let (socket, response) = match config.connect_timeout {
         Some(timeout) => tokio::time::timeout(timeout, handshake)
             .await
-            .map_err(|_| Error::ConnectTimeout {
-                url: crate::url::for_display(url),
-                timeout,
-            })?,
+            .map_err(|_| Error::connect_timeout(url, timeout))?,
         None => handshake.await,
     }?;
     Ok((socket, chosen_protocol(&response)))
@@ -97,11 +94,7 @@ async fn upgrade(
 async fn connect_directly(url: &str, server: &Server) -> Result<TcpStream, Error> {
     open_tcp(&server.host, server.port)
         .await
-        .map_err(|error| Error::Connect {
-            url: crate::url::for_display(url),
-            problem: describe_io(&error).into(),
-            source: Some(Box::new(error)),
-        })
+        .map_err(|error| Error::connect_failed(url, describe_io(&error)).with_source(error))
 }
 
 /// The server of an upgrade request (whose URL tungstenite has parsed): its host (an IPv6
@@ -142,17 +135,10 @@ fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
     let mut request = super::host::wire_url(url)?
         .as_ref()
         .into_client_request()
-        .map_err(|error| Error::InvalidUrl {
-            url: crate::url::for_display(url),
-            problem: error.to_string().into(),
-            source: Some(Box::new(error)),
-        })?;
+        .map_err(|error| Error::invalid_url(url, error.to_string()).with_source(error))?;
     let headers = request.headers_mut();
     for (name, value) in &config.headers {
-        let invalid = |problem: &str| Error::InvalidHeader {
-            name: name.as_str().into(),
-            problem: problem.into(),
-        };
+        let invalid = |problem: &str| Error::invalid_header(name, problem);
         let header_name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| invalid("not a valid HTTP header name"))?;
         let header_value = HeaderValue::from_str(value)
@@ -161,10 +147,7 @@ fn build_request(url: &str, config: &Config) -> Result<Request, Error> {
     }
     if !config.protocols.is_empty() {
         let value = HeaderValue::from_str(&config.protocols.join(", ")).map_err(|_| {
-            Error::InvalidHeader {
-                name: "Sec-WebSocket-Protocol".into(),
-                problem: "not a valid header value".into(),
-            }
+            Error::invalid_header("Sec-WebSocket-Protocol", "not a valid header value")
         })?;
         headers.insert(header::SEC_WEBSOCKET_PROTOCOL, value);
     }
@@ -180,28 +163,19 @@ fn chosen_protocol(response: &Response) -> Option<String> {
 }
 
 fn connect_error(url: &str, error: WsError) -> Error {
-    let url = crate::url::for_display(url);
-    let connect = |problem: String, error: WsError| Error::Connect {
-        url: url.clone(),
-        problem: problem.into(),
-        source: Some(Box::new(error)),
-    };
+    let connect =
+        |problem: String, error: WsError| Error::connect_failed(url, problem).with_source(error);
     match error {
         WsError::Http(response) => {
             let status = response.status().as_u16();
             let body = response
                 .into_body()
                 .and_then(|body| String::from_utf8(body).ok())
-                .filter(|body| !body.is_empty())
-                .map(String::into_boxed_str);
-            Error::UpgradeRefused { url, status, body }
+                .filter(|body| !body.is_empty());
+            Error::upgrade_refused(url, status, body)
         }
         WsError::Io(io) => connect(describe_io(&io), WsError::Io(io)),
-        WsError::Url(problem) => Error::InvalidUrl {
-            url,
-            problem: problem.to_string().into(),
-            source: Some(Box::new(problem)),
-        },
+        WsError::Url(problem) => Error::invalid_url(url, problem.to_string()).with_source(problem),
         WsError::Tls(_) => connect("the TLS handshake failed".into(), error),
         WsError::Protocol(_) => connect(
             "the server's answer to the upgrade was invalid".into(),

@@ -376,7 +376,7 @@ impl Driver {
         if matches!(self.phase, Phase::Closed { .. }) {
             return Finished;
         }
-        let error = Error::ConnectionLost(None);
+        let error = Error::stream_ended();
         self.fail(Shutdown::Abnormal(Abnormal::caused_by(&error)), Some(error))
     }
 
@@ -498,18 +498,14 @@ fn classify(error: WsError) -> (Option<CloseCode>, Error) {
                 max: max_size,
             },
         ),
-        WsError::Utf8(_) => (
-            Some(CloseCode::INVALID_PAYLOAD),
-            Error::Protocol(Box::new(error)),
-        ),
+        WsError::Utf8(_) => (Some(CloseCode::INVALID_PAYLOAD), Error::protocol(error)),
         WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
-            (None, Error::ConnectionLost(Some(Box::new(error))))
+            (None, Error::connection_lost(error))
         }
-        WsError::Protocol(_) | WsError::Capacity(_) => (
-            Some(CloseCode::PROTOCOL_ERROR),
-            Error::Protocol(Box::new(error)),
-        ),
-        other => (None, Error::ConnectionLost(Some(Box::new(other)))),
+        WsError::Protocol(_) | WsError::Capacity(_) => {
+            (Some(CloseCode::PROTOCOL_ERROR), Error::protocol(error))
+        }
+        other => (None, Error::connection_lost(other)),
     }
 }
 
@@ -586,7 +582,7 @@ impl Future for Driver {
                 this.unflushed = false;
                 if let Err(error) = flushed {
                     if !matches!(this.phase, Phase::Closed { .. }) {
-                        let error = Error::ConnectionLost(Some(Box::new(error)));
+                        let error = Error::connection_lost(error);
                         this.fail(Shutdown::Abnormal(Abnormal::caused_by(&error)), Some(error));
                         return Poll::Ready(());
                     }

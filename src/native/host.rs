@@ -34,11 +34,8 @@ pub(super) fn wire_url(url: &str) -> Result<Cow<'_, str>, Error> {
         Cow::Borrowed(host)
     } else {
         idna::domain_to_ascii_cow(host.as_bytes(), idna::AsciiDenyList::URL).map_err(|error| {
-            Error::InvalidUrl {
-                url: crate::url::for_display(url),
-                problem: "the host is not a valid internationalized domain name".into(),
-                source: Some(Box::new(error)),
-            }
+            Error::invalid_url(url, "the host is not a valid internationalized domain name")
+                .with_source(error)
         })?
     };
     Ok(Cow::Owned([before, &host, port, path].concat()))
@@ -86,7 +83,7 @@ mod tests {
         let result = wire_url("ws://a\u{fffd}b.example/");
         match result {
             // The IDNA error is the cause.
-            Err(error @ Error::InvalidUrl { .. }) => {
+            Err(error @ Error::InvalidUrl(_)) => {
                 assert!(std::error::Error::source(&error).is_some(), "{error:?}");
             }
             other => panic!("expected InvalidUrl, got {other:?}"),

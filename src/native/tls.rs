@@ -52,11 +52,8 @@ pub(super) fn connector(
 
 /// A new configuration for `config`'s trust setting and extra roots.
 fn build(url: &str, config: &Config) -> Result<Arc<ClientConfig>, Error> {
-    let tls_error = |problem: &str, source: BoxError| Error::Connect {
-        url: crate::url::for_display(url),
-        problem: problem.into(),
-        source: Some(source),
-    };
+    let tls_error =
+        |problem: &str, source: BoxError| Error::connect_failed(url, problem).with_source(source);
     let set_up_failed =
         |error: rustls::Error| tls_error("TLS could not be set up", Box::new(error));
     let extra = extra_roots(&config.root_certificates_pem)

@@ -198,17 +198,15 @@ impl Reconnect {
     pub fn is_final_by_default(failure: &Failure<'_>) -> bool {
         match failure {
             Failure::Connect(error) => match error {
-                Error::InvalidUrl { .. }
+                Error::InvalidUrl(_)
                 | Error::InvalidConfig { .. }
-                | Error::InvalidHeader { .. }
-                | Error::InvalidProxy { .. }
+                | Error::InvalidHeader(_)
+                | Error::InvalidProxy(_)
                 | Error::Unsupported(_)
                 | Error::Environment(_) => true,
-                Error::UpgradeRefused { status, .. } => client_error(*status),
-                Error::Proxy {
-                    status: Some(status),
-                    ..
-                } => client_error(status.get()),
+                Error::UpgradeRefused(_) | Error::Proxy(_) => {
+                    error.status().is_some_and(client_error)
+                }
                 _ => false,
             },
             Failure::Closed(Shutdown::Clean(frame)) => matches!(
@@ -294,8 +292,6 @@ fn client_error(status: u16) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::num::NonZeroU16;
-
     use super::*;
 
     fn connect_failure_is_final(error: Error) -> bool {
@@ -303,12 +299,7 @@ mod tests {
     }
 
     fn refused_by_proxy(status: Option<u16>) -> Error {
-        Error::Proxy {
-            proxy: Box::new("http://proxy:3128".into()),
-            problem: "refused".into(),
-            status: status.and_then(NonZeroU16::new),
-            source: None,
-        }
+        Error::proxy_failed("http://proxy:3128", "refused", status)
     }
 
     #[test]
@@ -327,15 +318,11 @@ mod tests {
         }
         // Down, or a SOCKS refusal: retried.
         assert!(!connect_failure_is_final(refused_by_proxy(None)));
-        assert!(connect_failure_is_final(Error::InvalidProxy {
-            proxy: Box::new("ftp://proxy".into()),
-            problem: "not supported".into(),
-        }));
-        let refused = |status| Error::UpgradeRefused {
-            url: Box::new("ws://server/".into()),
-            status,
-            body: None,
-        };
+        assert!(connect_failure_is_final(Error::invalid_proxy(
+            "ftp://proxy",
+            "not supported"
+        )));
+        let refused = |status| Error::upgrade_refused("ws://server/", status, None);
         assert!(connect_failure_is_final(refused(401)));
         assert!(!connect_failure_is_final(refused(429)));
         assert!(!connect_failure_is_final(refused(500)));

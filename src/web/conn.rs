@@ -241,7 +241,7 @@ impl Conn {
             };
             let code = u32::from(code); // formatted as `u32`, as everywhere else
             let report = format!("the browser reported an unclean close with code {code}{after}");
-            let error = Error::ConnectionLost(Some(Box::new(JsError::reported(report))));
+            let error = Error::connection_lost(JsError::reported(report));
             self.finish(Shutdown::Abnormal(Abnormal::caused_by(&error)), Some(error));
         }
     }

@@ -57,18 +57,11 @@ pub(super) async fn open(
         }
         Ok(false) => {
             conn.abandon();
-            Err(Error::Connect {
-                url: crate::url::for_display(url),
-                problem: FAILED_BEFORE_OPEN.into(),
-                source: None,
-            })
+            Err(Error::connect_failed(url, FAILED_BEFORE_OPEN))
         }
         Err(timeout) => {
             conn.abandon();
-            Err(Error::ConnectTimeout {
-                url: crate::url::for_display(url),
-                timeout,
-            })
+            Err(Error::connect_timeout(url, timeout))
         }
     }
 }
@@ -119,24 +112,16 @@ fn new_websocket(url: &str, protocols: &[String]) -> Result<WebSocket, Error> {
         if thrown.name() == Some("SyntaxError") && !protocols.is_empty() && parses_as_url(url) {
             // The subprotocols were checked as RFC 6455 has them (case matters, as in
             // browsers); Node's WebSocket also refuses names that differ only in case.
-            Error::InvalidHeader {
-                name: "Sec-WebSocket-Protocol".into(),
-                problem: "the JavaScript engine refused the offered subprotocols (Node's \
-                          WebSocket refuses names that differ only in case)"
-                    .into(),
-            }
+            Error::invalid_header(
+                "Sec-WebSocket-Protocol",
+                "the JavaScript engine refused the offered subprotocols (Node's WebSocket \
+                 refuses names that differ only in case)",
+            )
         } else if thrown.name() == Some("SyntaxError") {
-            Error::InvalidUrl {
-                url: crate::url::for_display(url),
-                problem: "the browser's URL parser rejected it".into(),
-                source: None,
-            }
+            Error::invalid_url(url, "the browser's URL parser rejected it")
         } else {
-            Error::Connect {
-                url: crate::url::for_display(url),
-                problem: "the browser refused to open the connection".into(),
-                source: Some(Box::new(thrown)),
-            }
+            Error::connect_failed(url, "the browser refused to open the connection")
+                .with_source(thrown)
         }
     })
 }

@@ -24,9 +24,8 @@ pub(super) struct ProxyServer {
     host: String,
     port: u16,
     credentials: Option<Credentials>,
-    /// The URL as errors show it (no password), in the form `Error::Proxy` carries.
-    #[expect(clippy::box_collection, reason = "cloned into `Error::Proxy`")]
-    shown: Box<String>,
+    /// The URL as errors show it (no password).
+    shown: String,
     /// The environment variable that named it, if it came from there.
     variable: Option<&'static str>,
 }
@@ -59,10 +58,8 @@ impl ProxyServer {
     /// Parses a proxy URL (see [`Proxy`] for the forms).
     fn parse(url: &str, variable: Option<&'static str>) -> Result<Self, Error> {
         let shown = crate::proxy::redacted(url);
-        let invalid = |problem: String| Error::InvalidProxy {
-            proxy: shown.clone(),
-            problem: with_origin(problem, variable).into(),
-        };
+        let invalid =
+            |problem: String| Error::invalid_proxy(&shown, with_origin(problem, variable));
         let with_scheme;
         let full = if url.contains("://") {
             url
@@ -191,11 +188,10 @@ impl ProxyServer {
         status: Option<u16>,
         source: Option<crate::BoxError>,
     ) -> Error {
-        Error::Proxy {
-            proxy: self.shown.clone(),
-            problem: with_origin(problem, self.variable).into(),
-            status: status.and_then(std::num::NonZeroU16::new),
-            source,
+        let error = Error::proxy_failed(&self.shown, with_origin(problem, self.variable), status);
+        match source {
+            Some(source) => error.with_source(source),
+            None => error,
         }
     }
 }
