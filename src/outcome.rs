@@ -59,6 +59,16 @@ impl Outcome {
     /// Records the outcome and wakes every waiter. The first decision wins; later ones
     /// change nothing and return `false`.
     pub(crate) fn decide(&self, outcome: Shutdown) -> bool {
+        self.record(outcome, true)
+    }
+
+    /// As [`decide`](Self::decide), without the `websocket closed` event: for the
+    /// reconnecting client as a whole, whose connections each log their own end.
+    pub(crate) fn decide_quietly(&self, outcome: Shutdown) -> bool {
+        self.record(outcome, false)
+    }
+
+    fn record(&self, outcome: Shutdown, log: bool) -> bool {
         let (waiters, requested_at) = {
             let mut state = self.state.lock();
             if state.decided.is_some() {
@@ -69,8 +79,10 @@ impl Outcome {
         };
         // Logged and woken after the lock is released: a subscriber, or waking (or
         // dropping) a waker, may run code that comes back here.
-        let close_took_ms = requested_at.map(|at| now_ms().saturating_sub(at));
-        log_closed(&outcome, close_took_ms);
+        if log {
+            let close_took_ms = requested_at.map(|at| now_ms().saturating_sub(at));
+            log_closed(&outcome, close_took_ms);
+        }
         waiters.into_iter().for_each(|(_, waker)| waker.wake());
         true
     }

@@ -11,7 +11,7 @@ use futures_core::{FusedStream, Stream};
 use futures_sink::Sink;
 
 use super::events::Events;
-use super::link::{Link, Linked, Stop, WhenOpenAndFull, deadline_after};
+use super::link::{Link, Linked, Stop, WaitOutcome, WhenOpenAndFull, deadline_after};
 use super::policy::Reconnect;
 use super::supervisor::Supervisor;
 use super::target::Target;
@@ -170,8 +170,12 @@ impl<C: WsClient + 'static> Reconnecting<C> {
         let target = target.into();
         target.check(&config)?;
         policy.check()?;
-        let link = Linked::new(policy.queue_messages, policy.queue_bytes, policy.when_full);
-        link.set_close_timeout(config.close_timeout);
+        let link = Linked::new(
+            policy.queue_messages,
+            policy.queue_bytes,
+            policy.when_full,
+            config.close_timeout,
+        );
         let supervisor = Supervisor::<C>::new(Shared::clone(&link), policy, target, config);
         crate::platform::spawn(supervisor.run())?;
         Ok(Self {
@@ -340,15 +344,15 @@ impl<C: WsClient> std::fmt::Debug for Reconnecting<C> {
 /// [`Config::close_timeout`](crate::Config::close_timeout).
 pub struct ReconnectingSender {
     link: Link,
-    /// `Sink::poll_close` has asked the client to stop.
-    closing: bool,
+    /// The wait for the outcome, once `Sink::poll_close` has asked the client to stop.
+    closing: Option<WaitOutcome>,
 }
 
 impl ReconnectingSender {
     fn new(link: Link) -> Self {
         Self {
             link,
-            closing: false,
+            closing: None,
         }
     }
 
@@ -390,13 +394,16 @@ impl ReconnectingSender {
     }
 
     /// Stops reconnecting and performs the closing handshake with code 1000, waiting at
-    /// most `timeout`: messages queued before go out first. Resolves as a connection's
-    /// [`shutdown`](crate::WsSender::shutdown) does; at once with
+    /// most `timeout`: messages queued before go out first, as far as the connection's own
+    /// send queue takes them (what it cannot take, when the peer does not read, is
+    /// discarded: [`Event::Discarded`](super::Event::Discarded)). Resolves as a
+    /// connection's [`shutdown`](crate::WsSender::shutdown) does, and the connection
+    /// decides: concurrent and repeated calls (and [`close`](Self::close),
+    /// [`close_now`](Self::close_now)) share one outcome, and the earliest deadline
+    /// applies. Resolves at once with
     /// [`Abnormal::NotConnected`](crate::Abnormal::NotConnected) while no connection is
     /// open (during the wait before an attempt, or the attempt itself, which is dropped):
-    /// no attempt follows, and what was queued is discarded
-    /// ([`Event::Discarded`](super::Event::Discarded)). Concurrent and repeated calls
-    /// share one outcome; the earliest deadline applies.
+    /// no attempt follows, and what was queued is discarded.
     pub async fn shutdown(&self, timeout: Duration) -> Shutdown {
         self.stop(Stop::Close {
             frame: CloseFrame::normal(),
@@ -440,7 +447,7 @@ impl ReconnectingSender {
 
     async fn stop(&self, stop: Stop) -> Shutdown {
         self.link.request_stop(stop);
-        poll_fn(|cx| self.link.poll_outcome(cx)).await
+        Linked::wait_outcome(&self.link).await
     }
 }
 
@@ -484,14 +491,18 @@ impl Sink<Message> for ReconnectingSender {
     /// [`Error::CloseIncomplete`] with the outcome when the handshake did not complete
     /// ([`Shutdown::TimedOut`], [`Shutdown::Abnormal`]; also while no connection was open).
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if !self.closing {
-            self.closing = true;
-            self.link.request_stop(Stop::Close {
-                frame: CloseFrame::normal(),
-                deadline_ms: deadline_after(self.link.close_timeout()),
-            });
-        }
-        self.link.poll_outcome(cx).map(|outcome| match outcome {
+        let this = &mut *self;
+        let closing = match &mut this.closing {
+            Some(closing) => closing,
+            None => {
+                this.link.request_stop(Stop::Close {
+                    frame: CloseFrame::normal(),
+                    deadline_ms: deadline_after(this.link.close_timeout()),
+                });
+                this.closing.insert(Linked::wait_outcome(&this.link))
+            }
+        };
+        Pin::new(closing).poll(cx).map(|outcome| match outcome {
             Shutdown::Clean(_) => Ok(()),
             incomplete => Err(Error::close_incomplete(incomplete)),
         })

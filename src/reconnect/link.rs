@@ -1,14 +1,17 @@
-//! The state the application's handles share with the supervisor task: the send queue,
-//! the received messages, the stop request and the final outcome.
+//! The state the application's handles share with the supervisor task: where the client
+//! stands, the send queue, the received messages, and the final outcome.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use super::events::{Event, Hub};
 use super::policy::WhenFull;
-use crate::platform::{Lock, Shared};
+use crate::outcome::Outcome;
+use crate::platform::{Lock, Shared, millis, now_ms};
 use crate::{CloseFrame, Error, Message, Shutdown};
 
 /// How many received messages wait here for `recv`, beyond those the connection itself
@@ -22,54 +25,67 @@ pub(super) type Link = Shared<Linked>;
 #[derive(Debug)]
 pub(super) struct Linked {
     state: Lock<State>,
+    /// The client's outcome, decided once when it stops: what every `shutdown` returns.
+    outcome: Outcome,
     pub(super) hub: Hub,
-}
-
-/// Where the client stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Phase {
-    /// No connection is open: sends queue under the full-queue policy.
-    Disconnected,
-    /// A connection is open: a full queue makes sends wait.
-    Open,
-    /// The application asked to stop (or the client gave up): sends fail.
-    Stopping,
-}
-
-/// What the application asked for when it stopped the client.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Stop {
-    /// A closing handshake with this frame, to give up at this time (`clock::now_ms`).
-    Close { frame: CloseFrame, deadline_ms: u64 },
-    /// `close_now`: no handshake.
-    Abort,
 }
 
 #[derive(Debug)]
 struct State {
     phase: Phase,
     outgoing: Outgoing,
-    senders: Wakers,
-    inbox: VecDeque<Message>,
-    reader: Option<Waker>,
-    /// The `Reconnecting` is gone: nothing will be received any more.
-    reader_gone: bool,
-    stop: Option<Stop>,
-    outcome: Option<Shutdown>,
-    outcome_waiters: Wakers,
+    /// `None` once the `Reconnecting` is gone: nothing will be received any more.
+    inbox: Option<Inbox>,
+    /// The task, woken by sends, reads, stop requests and `hurry`.
     task: Option<Waker>,
     /// `reconnect_now` was called, or the network came back: cut the wait short.
     hurry: bool,
-    /// A connection has been open (`connect` resolves).
-    ever_open: bool,
-    /// Why the client gave up before any connection opened.
-    failure: Option<Arc<Error>>,
-    /// The close timeout of the last connection's settings: for its end, and for the
-    /// close of a dropped client.
+    /// The close timeout of the last connection's settings (at first the client's): for
+    /// the end of a connection, and for the close of a dropped client.
     close_timeout: Duration,
 }
 
-/// Messages sent while they cannot go out yet, within the policy's bounds.
+/// Where the client stands.
+#[derive(Debug)]
+enum Phase {
+    /// No connection has opened yet: sends queue under the full-queue policy. The waker of
+    /// `connect`, which waits for the first connection.
+    Starting(Option<Waker>),
+    /// A connection is open: a full queue makes sends wait.
+    Open,
+    /// Between connections: sends queue under the full-queue policy.
+    Disconnected,
+    /// The application asked to stop: sends fail. The requests the task has yet to hand to
+    /// the connection, in the order they came.
+    Stopping(Vec<Stop>),
+    /// The client has stopped and its outcome is decided. `failure`: why it gave up before
+    /// any connection opened, for `connect` (which takes it).
+    Stopped { failure: Option<Arc<Error>> },
+}
+
+/// What the application asked for when it stopped the client.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Stop {
+    /// A closing handshake with this frame, to give up at this time (`platform::now_ms`).
+    Close { frame: CloseFrame, deadline_ms: u64 },
+    /// `close_now`: no handshake.
+    Abort,
+}
+
+/// What a send does with a full queue while a connection is open.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum WhenOpenAndFull<'a> {
+    /// Waits for room (`send`), registering this waker.
+    Wait(&'a Waker),
+    /// Fails with [`Error::SendQueueFull`] (`try_send`).
+    Refuse,
+    /// Queues the message anyway (`Sink::start_send`: `poll_ready` found room for one
+    /// message, whose size may exceed the bytes left).
+    Take,
+}
+
+/// Messages sent while they cannot go out yet, within the policy's bounds, and the
+/// senders waiting for room.
 #[derive(Debug)]
 struct Outgoing {
     messages: VecDeque<Message>,
@@ -77,6 +93,7 @@ struct Outgoing {
     max_messages: usize,
     max_bytes: usize,
     when_full: WhenFull,
+    senders: Wakers,
 }
 
 impl Outgoing {
@@ -96,18 +113,19 @@ impl Outgoing {
         self.bytes -= message.as_bytes().len();
         Some(message)
     }
+
+    /// Drops every queued message; returns how many there were.
+    fn clear(&mut self) -> usize {
+        self.bytes = 0;
+        std::mem::take(&mut self.messages).len()
+    }
 }
 
-/// What a send does with a full queue while a connection is open.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum WhenOpenAndFull<'a> {
-    /// Waits for room (`send`), registering this waker.
-    Wait(&'a Waker),
-    /// Fails with [`Error::SendQueueFull`] (`try_send`).
-    Refuse,
-    /// Queues the message anyway (`Sink::start_send`: `poll_ready` found room for one
-    /// message, whose size may exceed the bytes left).
-    Take,
+/// Received messages on their way to `recv`, and its waker.
+#[derive(Debug, Default)]
+struct Inbox {
+    messages: VecDeque<Message>,
+    reader: Option<Waker>,
 }
 
 /// Tasks to wake, each once however often it polled.
@@ -126,43 +144,38 @@ impl Wakers {
     }
 }
 
-fn wake_all(wakers: Vec<Waker>) {
+/// Wakes what a change of state concerns, once the lock is released: waking (or dropping)
+/// a waker may run code that comes back here.
+fn wake(wakers: impl IntoIterator<Item = Waker>) {
     for waker in wakers {
         waker.wake();
     }
 }
 
-fn wake(waker: Option<Waker>) {
-    if let Some(waker) = waker {
-        waker.wake();
-    }
-}
-
 impl Linked {
-    pub(super) fn new(max_messages: usize, max_bytes: usize, when_full: WhenFull) -> Link {
+    pub(super) fn new(
+        max_messages: usize,
+        max_bytes: usize,
+        when_full: WhenFull,
+        close_timeout: Duration,
+    ) -> Link {
         Shared::new(Self {
             state: Lock::new(State {
-                phase: Phase::Disconnected,
+                phase: Phase::Starting(None),
                 outgoing: Outgoing {
                     messages: VecDeque::new(),
                     bytes: 0,
                     max_messages,
                     max_bytes,
                     when_full,
+                    senders: Wakers::default(),
                 },
-                senders: Wakers::default(),
-                inbox: VecDeque::new(),
-                reader: None,
-                reader_gone: false,
-                stop: None,
-                outcome: None,
-                outcome_waiters: Wakers::default(),
+                inbox: Some(Inbox::default()),
                 task: None,
                 hurry: false,
-                ever_open: false,
-                failure: None,
-                close_timeout: crate::Config::default().close_timeout,
+                close_timeout,
             }),
+            outcome: Outcome::default(),
             hub: Hub::new(),
         })
     }
@@ -179,23 +192,27 @@ impl Linked {
         let len = message.as_ref().map_or(0, |m| m.as_bytes().len());
         let mut discarded = 0;
         let task = {
-            let mut state = self.state.lock();
-            match state.phase {
-                Phase::Stopping => return Poll::Ready(Err(Error::Closed)),
-                _ if state.outgoing.has_room_for(len) => {}
+            let mut guard = self.state.lock();
+            let state = &mut *guard;
+            let outgoing = &mut state.outgoing;
+            match &state.phase {
+                Phase::Stopping(_) | Phase::Stopped { .. } => {
+                    return Poll::Ready(Err(Error::Closed));
+                }
+                _ if outgoing.has_room_for(len) => {}
                 Phase::Open => match open_and_full {
                     WhenOpenAndFull::Wait(waiter) => {
-                        state.senders.register(waiter);
+                        outgoing.senders.register(waiter);
                         return Poll::Pending;
                     }
                     WhenOpenAndFull::Refuse => return Poll::Ready(Err(Error::SendQueueFull)),
                     WhenOpenAndFull::Take => {}
                 },
-                Phase::Disconnected => match state.outgoing.when_full {
+                Phase::Starting(_) | Phase::Disconnected => match outgoing.when_full {
                     WhenFull::Refuse => return Poll::Ready(Err(Error::SendQueueFull)),
                     WhenFull::DropOldest => {
-                        while !state.outgoing.has_room_for(len) {
-                            state.outgoing.pop();
+                        while !outgoing.has_room_for(len) {
+                            outgoing.pop();
                             discarded += 1;
                         }
                     }
@@ -204,7 +221,7 @@ impl Linked {
             let Some(message) = message.take() else {
                 return Poll::Ready(Ok(()));
             };
-            state.outgoing.push(message);
+            outgoing.push(message);
             state.task.take()
         };
         wake(task);
@@ -221,15 +238,17 @@ impl Linked {
     /// made when the message comes, so that nothing is dropped for a message that does
     /// not.
     pub(super) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let mut state = self.state.lock();
-        match state.phase {
-            Phase::Stopping => Poll::Ready(Err(Error::Closed)),
-            _ if state.outgoing.has_room_for(0) => Poll::Ready(Ok(())),
+        let mut guard = self.state.lock();
+        let state = &mut *guard;
+        let outgoing = &mut state.outgoing;
+        match &state.phase {
+            Phase::Stopping(_) | Phase::Stopped { .. } => Poll::Ready(Err(Error::Closed)),
+            _ if outgoing.has_room_for(0) => Poll::Ready(Ok(())),
             Phase::Open => {
-                state.senders.register(cx.waker());
+                outgoing.senders.register(cx.waker());
                 Poll::Pending
             }
-            Phase::Disconnected => match state.outgoing.when_full {
+            Phase::Starting(_) | Phase::Disconnected => match outgoing.when_full {
                 WhenFull::Refuse => Poll::Ready(Err(Error::SendQueueFull)),
                 WhenFull::DropOldest => Poll::Ready(Ok(())),
             },
@@ -239,105 +258,113 @@ impl Linked {
     /// `recv`: the next received message; `None` once the client has stopped and
     /// everything received was taken.
     pub(super) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        let task = {
-            let mut state = self.state.lock();
-            match state.inbox.pop_front() {
+        let (item, task) = {
+            let mut guard = self.state.lock();
+            let state = &mut *guard;
+            let stopped = matches!(state.phase, Phase::Stopped { .. });
+            let Some(inbox) = state.inbox.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match inbox.messages.pop_front() {
                 Some(message) => {
-                    let task = if state.inbox.len() + 1 == INBOX_CAPACITY {
-                        state.task.take()
-                    } else {
-                        None
-                    };
+                    // The task waits for room once the inbox is full.
+                    let was_full = inbox.messages.len() + 1 == INBOX_CAPACITY;
+                    let task = if was_full { state.task.take() } else { None };
                     (Poll::Ready(Some(message)), task)
                 }
-                // Decided once the last connection's stream ended: nothing more comes.
-                None if state.outcome.is_some() => (Poll::Ready(None), None),
+                // Stopped once the last connection's stream ended: nothing more comes.
+                None if stopped => (Poll::Ready(None), None),
                 None => {
-                    state.reader = Some(cx.waker().clone());
+                    inbox.reader = Some(cx.waker().clone());
                     (Poll::Pending, None)
                 }
             }
         };
-        wake(task.1);
-        task.0
+        wake(task);
+        item
     }
 
     /// The `Reconnecting` is gone.
     pub(super) fn release_reader(&self) {
-        let task = {
+        let (inbox, task) = {
             let mut state = self.state.lock();
-            state.reader_gone = true;
-            state.inbox.clear();
-            state.task.take()
+            (state.inbox.take(), state.task.take())
         };
+        drop(inbox);
         wake(task);
     }
 
-    /// Asks the task to stop: the first request's frame is sent, the earliest deadline
-    /// applies, and an abort overrides a handshake.
+    /// Asks the task to stop, with `stop`: it hands every request to the open connection
+    /// in turn, whose backend decides what they add up to (see [`WsSender::shutdown`](
+    /// crate::WsSender::shutdown)). Nothing happens once the client has stopped.
     pub(super) fn request_stop(&self, stop: Stop) {
-        let task = {
+        let wakers = {
             let mut state = self.state.lock();
-            if state.outcome.is_some() {
-                return;
-            }
-            state.phase = Phase::Stopping;
-            let merged = match (state.stop.take(), stop) {
-                (None, stop) | (Some(_), stop @ Stop::Abort) | (Some(stop @ Stop::Abort), _) => {
-                    stop
+            let previous = match &mut state.phase {
+                Phase::Stopped { .. } => return,
+                Phase::Stopping(requests) => {
+                    requests.push(stop);
+                    None
                 }
-                (
-                    Some(Stop::Close { frame, deadline_ms }),
-                    Stop::Close {
-                        deadline_ms: later, ..
-                    },
-                ) => Stop::Close {
-                    frame,
-                    deadline_ms: deadline_ms.min(later),
-                },
+                phase => Some(std::mem::replace(phase, Phase::Stopping(vec![stop]))),
             };
-            state.stop = Some(merged);
-            let senders = state.senders.take();
-            (state.task.take(), senders)
+            let mut wakers = state.outgoing.senders.take();
+            wakers.extend(state.task.take());
+            // Nobody waits for the first connection any more: this one stops first.
+            if let Some(Phase::Starting(connect)) = previous {
+                wakers.extend(connect);
+            }
+            wakers
         };
-        wake(task.0);
-        wake_all(task.1);
+        wake(wakers);
     }
 
-    /// The final outcome, once the client has stopped.
-    pub(super) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Shutdown> {
-        let mut state = self.state.lock();
-        match &state.outcome {
-            Some(outcome) => Poll::Ready(outcome.clone()),
-            None => {
-                state.outcome_waiters.register(cx.waker());
-                Poll::Pending
-            }
+    /// The client's outcome, once it has stopped.
+    pub(super) fn wait_outcome(link: &Link) -> WaitOutcome {
+        WaitOutcome {
+            link: Shared::clone(link),
+            id: None,
         }
     }
 
-    /// Ready once the first connection is open, or with why the client stopped before
-    /// (`None`: the application stopped it).
+    /// The client's outcome, for `Sink::poll_close`; `id` as [`WaitOutcome`] keeps it.
+    pub(super) fn poll_outcome(&self, id: &mut Option<u64>, cx: &Context<'_>) -> Poll<Shutdown> {
+        self.outcome.poll_wait(id, cx)
+    }
+
+    /// A wait registered with `id` is given up.
+    pub(super) fn forget_wait(&self, id: u64) {
+        self.outcome.forget(id);
+    }
+
+    /// Ready once the first connection is open (`Ok` also when the client stopped since),
+    /// or with why the client stopped before (`None`: the application stopped it).
     pub(super) fn poll_opened(&self, cx: &mut Context<'_>) -> Poll<Result<(), Option<Arc<Error>>>> {
         let mut state = self.state.lock();
-        if state.ever_open {
-            Poll::Ready(Ok(()))
-        } else if state.outcome.is_some() {
-            Poll::Ready(Err(state.failure.take()))
-        } else {
-            state.outcome_waiters.register(cx.waker());
-            Poll::Pending
+        match &mut state.phase {
+            Phase::Starting(connect) => {
+                *connect = Some(cx.waker().clone());
+                Poll::Pending
+            }
+            Phase::Open | Phase::Disconnected => Poll::Ready(Ok(())),
+            Phase::Stopping(_) => Poll::Ready(Err(None)),
+            Phase::Stopped { failure } => {
+                Poll::Ready(failure.take().map_or(Ok(()), |e| Err(Some(e))))
+            }
         }
     }
 
-    /// The close timeout for a dropped client.
+    /// The close timeout for a dropped client, and for `Sink::poll_close`.
     pub(super) fn close_timeout(&self) -> Duration {
         self.state.lock().close_timeout
     }
 
     /// `true` once the client stops or has stopped.
     pub(super) fn is_stopping(&self) -> bool {
-        self.state.lock().phase == Phase::Stopping
+        matches!(
+            self.state.lock().phase,
+            Phase::Stopping(_) | Phase::Stopped { .. }
+        )
     }
 
     /// Cuts the wait before the next attempt short.
@@ -357,9 +384,12 @@ impl Linked {
         self.state.lock().task = Some(cx.waker().clone());
     }
 
-    /// The stop request, if any.
-    pub(super) fn stop_requested(&self) -> Option<Stop> {
-        self.state.lock().stop.clone()
+    /// The stop requests not yet taken, in order; empty unless the client stops.
+    pub(super) fn take_requests(&self) -> Vec<Stop> {
+        match &mut self.state.lock().phase {
+            Phase::Stopping(requests) => std::mem::take(requests),
+            _ => Vec::new(),
+        }
     }
 
     /// Takes the `hurry` flag.
@@ -367,31 +397,37 @@ impl Linked {
         std::mem::take(&mut self.state.lock().hurry)
     }
 
-    /// Moves to `phase` (unless stopping) and lets waiting senders look again.
-    pub(super) fn set_phase(&self, phase: Phase) {
-        let senders = {
-            let mut state = self.state.lock();
-            if state.phase != Phase::Stopping {
-                state.phase = phase;
-            }
-            let mut wakers = state.senders.take();
-            if phase == Phase::Open && !state.ever_open {
-                state.ever_open = true;
-                wakers.extend(state.outcome_waiters.take());
+    /// A connection is open, with settings whose close timeout is `close_timeout`: sends
+    /// queue for it, and `connect` resolves. Unless the client stops meanwhile.
+    pub(super) fn opened(&self, close_timeout: Duration) {
+        let wakers = {
+            let mut guard = self.state.lock();
+            let state = &mut *guard;
+            state.close_timeout = close_timeout;
+            let mut wakers = state.outgoing.senders.take();
+            match &mut state.phase {
+                Phase::Starting(connect) => {
+                    wakers.extend(connect.take());
+                    state.phase = Phase::Open;
+                }
+                Phase::Disconnected => state.phase = Phase::Open,
+                _ => {}
             }
             wakers
         };
-        wake_all(senders);
+        wake(wakers);
     }
 
-    /// A connection opened with settings whose close timeout is `timeout`.
-    pub(super) fn set_close_timeout(&self, timeout: Duration) {
-        self.state.lock().close_timeout = timeout;
-    }
-
-    /// The client gave up before any connection opened, because of `error`.
-    pub(super) fn set_failure(&self, error: Arc<Error>) {
-        self.state.lock().failure = Some(error);
+    /// The connection ended: sends queue under the full-queue policy until the next.
+    pub(super) fn disconnected(&self) {
+        let senders = {
+            let mut state = self.state.lock();
+            if matches!(state.phase, Phase::Open) {
+                state.phase = Phase::Disconnected;
+            }
+            state.outgoing.senders.take()
+        };
+        wake(senders);
     }
 
     /// `true` while a queued message waits.
@@ -404,9 +440,9 @@ impl Linked {
         let (message, senders) = {
             let mut state = self.state.lock();
             let message = state.outgoing.pop();
-            (message, state.senders.take())
+            (message, state.outgoing.senders.take())
         };
-        wake_all(senders);
+        wake(senders);
         message
     }
 
@@ -414,53 +450,82 @@ impl Linked {
     /// `None` if nobody will read it (received messages are then dropped).
     pub(super) fn inbox_room(&self) -> Option<bool> {
         let state = self.state.lock();
-        if state.reader_gone {
-            None
-        } else {
-            Some(state.inbox.len() < INBOX_CAPACITY)
-        }
+        let inbox = state.inbox.as_ref()?;
+        Some(inbox.messages.len() < INBOX_CAPACITY)
     }
 
     /// Hands a received message to `recv`.
     pub(super) fn deliver(&self, message: Message) {
         let reader = {
             let mut state = self.state.lock();
-            if state.reader_gone {
+            let Some(inbox) = state.inbox.as_mut() else {
                 return;
-            }
-            state.inbox.push_back(message);
-            state.reader.take()
+            };
+            inbox.messages.push_back(message);
+            inbox.reader.take()
         };
         wake(reader);
     }
 
-    /// The client has stopped with `outcome`: sends fail, shutdowns resolve, and `recv`
-    /// ends once the inbox is empty (the last connection's stream has ended). Returns how
-    /// many queued messages were never sent.
-    pub(super) fn finish(&self, outcome: Shutdown) -> usize {
+    /// The client has stopped with `outcome` (`failure`: the error of the last attempt
+    /// when it gave up after one): sends fail, shutdowns resolve, `connect` learns why if
+    /// no connection opened, and `recv` ends once the inbox is empty (the last
+    /// connection's stream has ended). Returns how many queued messages were never sent.
+    pub(super) fn finish(&self, outcome: Shutdown, failure: Option<Arc<Error>>) -> usize {
         let (discarded, wakers) = {
             let mut state = self.state.lock();
-            state.phase = Phase::Stopping;
-            state.outcome.get_or_insert(outcome);
-            let discarded = state.outgoing.messages.len();
-            state.outgoing.messages.clear();
-            state.outgoing.bytes = 0;
-            let mut wakers = state.outcome_waiters.take();
-            wakers.extend(state.senders.take());
-            wakers.extend(state.reader.take());
+            let before_open = matches!(state.phase, Phase::Starting(_));
+            let previous = std::mem::replace(
+                &mut state.phase,
+                Phase::Stopped {
+                    failure: failure.filter(|_| before_open),
+                },
+            );
+            let discarded = state.outgoing.clear();
+            let mut wakers = state.outgoing.senders.take();
+            wakers.extend(state.inbox.as_mut().and_then(|inbox| inbox.reader.take()));
+            if let Phase::Starting(connect) = previous {
+                wakers.extend(connect);
+            }
             (discarded, wakers)
         };
-        wake_all(wakers);
+        // The client's handles learn the outcome here; each connection logged its own end.
+        self.outcome.decide_quietly(outcome);
+        wake(wakers);
         discarded
     }
 
     /// `true` once the `Reconnecting` is gone.
     pub(super) fn reader_gone(&self) -> bool {
-        self.state.lock().reader_gone
+        self.state.lock().inbox.is_none()
     }
 }
 
-/// `timeout` from now, as a deadline on `clock::now_ms`.
+/// Waits for a client's outcome; dropped, it leaves no waker behind.
+#[derive(Debug)]
+pub(super) struct WaitOutcome {
+    link: Link,
+    id: Option<u64>,
+}
+
+impl Future for WaitOutcome {
+    type Output = Shutdown;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Shutdown> {
+        let this = &mut *self;
+        this.link.poll_outcome(&mut this.id, cx)
+    }
+}
+
+impl Drop for WaitOutcome {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            self.link.forget_wait(id);
+        }
+    }
+}
+
+/// `timeout` from now, as a deadline on `platform::now_ms`.
 pub(super) fn deadline_after(timeout: Duration) -> u64 {
-    crate::platform::now_ms().saturating_add(crate::platform::millis(timeout))
+    now_ms().saturating_add(millis(timeout))
 }

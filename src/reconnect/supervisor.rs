@@ -16,11 +16,14 @@ use futures_sink::Sink;
 
 use super::backoff::Backoff;
 use super::events::{Event, GiveUpReason};
-use super::link::{Link, Phase, Stop};
+use super::link::{Link, Stop};
 use super::policy::{Failure, Reconnect};
 use super::target::Target;
 use crate::platform::{NetworkBack, Sleep, now_ms};
-use crate::{Abnormal, Config, Error, Shutdown, WsClient, WsSender};
+use crate::{Abnormal, CloseFrame, Config, Error, Shutdown, WsClient, WsSender};
+
+/// The outcome of a client that stopped while no connection was open.
+const NOT_CONNECTED: Shutdown = Shutdown::Abnormal(Abnormal::NotConnected);
 
 /// How a run of attempts ended.
 enum Attempts<C> {
@@ -30,6 +33,15 @@ enum Attempts<C> {
     Stopped,
     /// The policy gave up after a failed attempt, with its error.
     GaveUp(Arc<Error>),
+}
+
+/// How the client ends.
+enum End {
+    /// The application stopped it.
+    Stopped,
+    /// The policy gave up, after an attempt that failed with this error (`None`: after a
+    /// connection's end).
+    GaveUp(Option<Arc<Error>>),
 }
 
 /// How an open connection's service ended.
@@ -94,9 +106,9 @@ impl<C: WsClient + 'static> Supervisor<C> {
             let error = match until_stopped(&self.link, once).await {
                 None => return Attempts::Stopped,
                 Some(Ok((client, close_timeout))) => {
-                    self.link.set_close_timeout(close_timeout);
                     let protocol = client.protocol().map(str::to_owned);
                     self.emit(Event::Open { attempt, protocol });
+                    self.link.opened(close_timeout);
                     return Attempts::Open(client);
                 }
                 Some(Err(error)) => error,
@@ -139,7 +151,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
         let mut network = NetworkBack::new();
         poll_fn(|cx| {
             self.link.register_task(cx);
-            if self.link.stop_requested().is_some() {
+            if self.link.is_stopping() {
                 return Poll::Ready(false);
             }
             if self.link.take_hurry()
@@ -157,14 +169,10 @@ impl<C: WsClient + 'static> Supervisor<C> {
     pub(super) async fn run(mut self) {
         let mut client = match self.connect(false).await {
             Attempts::Open(client) => client,
-            Attempts::GaveUp(error) => {
-                self.link.set_failure(error);
-                return self.finish(Shutdown::Abnormal(Abnormal::NotConnected));
-            }
-            Attempts::Stopped => return self.finish(Shutdown::Abnormal(Abnormal::NotConnected)),
+            Attempts::GaveUp(error) => return self.finish(NOT_CONNECTED, End::GaveUp(Some(error))),
+            Attempts::Stopped => return self.finish(NOT_CONNECTED, End::Stopped),
         };
         loop {
-            self.link.set_phase(Phase::Open);
             let opened_ms = now_ms();
             let mut sender = client.sender();
             let served = self.serve(&mut client, &mut sender).await;
@@ -177,11 +185,11 @@ impl<C: WsClient + 'static> Supervisor<C> {
                         uptime,
                     });
                     self.drain(&mut client).await;
-                    return self.finish(outcome);
+                    return self.finish(outcome, End::Stopped);
                 }
                 Served::Ended(error) => error,
             };
-            self.link.set_phase(Phase::Disconnected);
+            self.link.disconnected();
             // Decided by now (the connection failed, or the peer closed and was answered).
             let outcome = sender.shutdown(self.link.close_timeout()).await;
             if let Some(error) = &error {
@@ -202,12 +210,13 @@ impl<C: WsClient + 'static> Supervisor<C> {
                     attempts: self.attempt,
                     reason,
                 });
-                return self.finish(outcome);
+                return self.finish(outcome, End::GaveUp(None));
             }
             client = match self.connect(true).await {
                 Attempts::Open(client) => client,
-                Attempts::Stopped | Attempts::GaveUp(_) => {
-                    return self.finish(Shutdown::Abnormal(Abnormal::NotConnected));
+                Attempts::Stopped => return self.finish(NOT_CONNECTED, End::Stopped),
+                Attempts::GaveUp(error) => {
+                    return self.finish(NOT_CONNECTED, End::GaveUp(Some(error)));
                 }
             };
         }
@@ -218,7 +227,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
         let mut sending = true;
         poll_fn(|cx| {
             self.link.register_task(cx);
-            if self.link.stop_requested().is_some() {
+            if self.link.is_stopping() {
                 return Poll::Ready(Served::StopRequested);
             }
             if sending {
@@ -271,45 +280,38 @@ impl<C: WsClient + 'static> Supervisor<C> {
         }
     }
 
-    /// The application's stop while a connection is open: queued messages go out first,
-    /// then the closing handshake, bounded by the earliest deadline asked for.
+    /// The application's stop while a connection is open. What the queue holds goes out
+    /// first, as far as the connection takes it without waiting; then each stop request is
+    /// handed to the connection as it comes, and the connection's backend adds them up as
+    /// it does its own `shutdown`s and `close`s (the first frame is sent, the earliest
+    /// deadline applies, `close_now` ends it at once) and decides the outcome by its own
+    /// deadline. What the connection could not take is discarded when the client stops.
     async fn close(&mut self, client: &mut C, sender: &mut C::Sender) -> Shutdown {
-        let Some(Stop::Close { frame, deadline_ms }) = self.link.stop_requested() else {
-            sender.close_now();
-            return sender.shutdown(Duration::ZERO).await;
-        };
-        // Used through `&mut` only, so that the task stays `Send` with a sender that is
-        // not `Sync`.
-        let flushing = sender;
-        let mut closing = None;
-        let mut deadline = (deadline_ms, Sleep::new(until(deadline_ms)));
-        let timeout = until(deadline_ms);
+        // The sender is used through `&mut` only, so that the task stays `Send` with a
+        // sender that is not `Sync`.
+        let mut flushed = false;
+        let mut handshakes = Vec::new();
         poll_fn(|cx| {
             self.link.register_task(cx);
-            let stop = self.link.stop_requested();
-            if let Some(Stop::Close { deadline_ms, .. }) = stop {
-                if deadline_ms < deadline.0 {
-                    deadline = (deadline_ms, Sleep::new(until(deadline_ms)));
+            if !flushed {
+                flushed = true;
+                Self::forward(&self.link, sender, cx);
+            }
+            for request in self.link.take_requests() {
+                let (frame, timeout) = match request {
+                    Stop::Close { frame, deadline_ms } => (frame, until(deadline_ms)),
+                    Stop::Abort => {
+                        sender.close_now();
+                        (CloseFrame::normal(), Duration::ZERO)
+                    }
+                };
+                handshakes.push(Box::pin(hand_over(sender.clone(), frame, timeout)));
+            }
+            // Every request resolves with the connection's one outcome.
+            for handshake in &mut handshakes {
+                if let Poll::Ready(outcome) = handshake.as_mut().poll(cx) {
+                    return Poll::Ready(outcome);
                 }
-            }
-            let flushed = !Self::forward(&self.link, flushing, cx) || !self.link.has_outgoing();
-            if closing.is_none() && flushed {
-                let (closer, frame) = (flushing.clone(), frame.clone());
-                closing = Some(Box::pin(async move { closer.close(frame, timeout).await }));
-            }
-            if let Some(closing) = &mut closing {
-                if let Poll::Ready(outcome) = closing.as_mut().poll(cx) {
-                    // The frame was checked when the application asked.
-                    return Poll::Ready(outcome.unwrap_or(Shutdown::Abnormal(Abnormal::Aborted)));
-                }
-            }
-            if stop == Some(Stop::Abort) {
-                flushing.close_now();
-                return Poll::Ready(Shutdown::Abnormal(Abnormal::Aborted));
-            }
-            if Pin::new(&mut deadline.1).poll(cx).is_ready() {
-                flushing.close_now();
-                return Poll::Ready(Shutdown::TimedOut);
             }
             // Received messages keep going to `recv` until the peer's Close.
             let _ = Self::receive(&self.link, client, cx);
@@ -332,14 +334,19 @@ impl<C: WsClient + 'static> Supervisor<C> {
     }
 
     /// The client has stopped: every handle learns the outcome, and the events end.
-    fn finish(self, outcome: Shutdown) {
-        let discarded = self.link.finish(outcome.clone());
+    fn finish(self, outcome: Shutdown, end: End) {
+        // Moved, not cloned: `connect` takes the error back out of its `Arc`.
+        let (failure, stopped) = match end {
+            End::GaveUp(failure) => (failure, false),
+            End::Stopped => (None, true),
+        };
+        let discarded = self.link.finish(outcome.clone(), failure);
         if discarded > 0 {
             self.emit(Event::Discarded {
                 messages: discarded,
             });
         }
-        if self.link.stop_requested().is_some() {
+        if stopped {
             self.emit(Event::Stopped { outcome });
         }
         self.link.hub.end();
@@ -358,13 +365,22 @@ async fn attempt_once<C: WsClient>(
     Ok((C::connect(&url, config).await?, close_timeout))
 }
 
+/// What a stop request handed to the connection resolves with: the connection's outcome.
+async fn hand_over<S: WsSender>(sender: S, frame: CloseFrame, timeout: Duration) -> Shutdown {
+    // The frame was checked when the application asked.
+    sender
+        .close(frame, timeout)
+        .await
+        .unwrap_or(Shutdown::Abnormal(Abnormal::Aborted))
+}
+
 /// `future`'s output, or `None` as soon as the application stops the client (the future
 /// is then dropped, which cancels an attempt under way).
 async fn until_stopped<T>(link: &Link, future: impl Future<Output = T>) -> Option<T> {
     let mut future = pin!(future);
     poll_fn(|cx| {
         link.register_task(cx);
-        if link.stop_requested().is_some() {
+        if link.is_stopping() {
             return Poll::Ready(None);
         }
         future.as_mut().poll(cx).map(Some)
