@@ -36,6 +36,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Shutdown::Clean(frame) => println!("shutdown: Clean, the server answered with {frame}"),
         Shutdown::TimedOut => println!("shutdown: TimedOut"),
         Shutdown::Abnormal(why) => println!("shutdown: Abnormal ({why})"),
+        other => println!("shutdown: {other}"),
     }
     assert!(client.recv().await.is_none());
 

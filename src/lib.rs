@@ -28,6 +28,7 @@
 //!     Shutdown::Clean(frame) => println!("peer closed with {frame}"),
 //!     Shutdown::TimedOut => println!("peer did not answer in time"),
 //!     Shutdown::Abnormal(why) => println!("connection broke: {why}"),
+//!     other => println!("{other}"), // `Shutdown` may tell more apart later
 //! }
 //! # Ok(())
 //! # }
@@ -247,7 +248,8 @@ pub use error::{Error, ErrorDetail};
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use json::{DecodeJson, JsonError};
 pub use message::{
-    Abnormal, BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES, Message, Shutdown,
+    Abnormal, AbnormalDetail, BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES,
+    Message, Shutdown,
 };
 pub use platform::{MaybeSend, MaybeSync};
 pub use proxy::Proxy;

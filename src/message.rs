@@ -497,7 +497,10 @@ impl fmt::Display for CloseFrame {
 
 /// How a closing handshake ended: what [`shutdown`](crate::WsClient::shutdown) and
 /// [`close`](crate::WsClient::close) resolve to.
+///
+/// More ways may be told apart in later versions: a `match` needs a `_` arm.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Shutdown {
     /// The handshake completed. Carries the peer's code and reason (1005 "no status" if its
     /// Close carried none). Also the answer when the peer closed first.
@@ -514,6 +517,10 @@ pub enum Shutdown {
 /// Why a connection ended without a completed closing handshake: what
 /// [`Shutdown::Abnormal`] carries.
 ///
+/// The causes an [`Error`](crate::Error) also reports have the same name there
+/// (`ConnectionLost`, `Protocol`, `MessageTooLarge`, `PongTimeout`, `IdleTimeout`,
+/// `ReceiveQueueFull`): the error `recv` returned, and the cause of the end.
+///
 /// ```
 /// use omnisocket::{Abnormal, Shutdown};
 ///
@@ -525,6 +532,7 @@ pub enum Shutdown {
 ///     )
 /// }
 /// assert!(should_retry(&Shutdown::Abnormal(Abnormal::PongTimeout)));
+/// assert!(should_retry(&Shutdown::Abnormal(Abnormal::connection_lost("reset"))));
 /// assert!(!should_retry(&Shutdown::Abnormal(Abnormal::Aborted)));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -533,17 +541,21 @@ pub enum Abnormal {
     /// [`close_now`](crate::WsClient::close_now) ended the connection without a handshake.
     Aborted,
     /// The transport ended without a Close frame: end of stream, a reset, a failed write,
-    /// or an unclean close reported by the browser. Carries what was seen.
-    ConnectionLost(String),
+    /// or an unclean close reported by the browser. [`detail`](Self::detail) says what was
+    /// seen.
+    ConnectionLost(AbnormalDetail),
     /// The peer broke the WebSocket protocol (or sent invalid UTF-8 as text): the
-    /// connection was failed with close code 1002 or 1007. Carries the violation.
-    ProtocolError(String),
-    /// The peer sent a message over [`Config::max_message_size`](crate::Config): the
-    /// connection was failed with close code 1009 (4009 in the browser).
+    /// connection was failed with close code 1002 or 1007. [`detail`](Self::detail) says
+    /// how.
+    Protocol(AbnormalDetail),
+    /// The peer sent a message over
+    /// [`Config::max_message_size`](crate::Config::max_message_size): the connection was
+    /// failed with close code 1009 (4009 in the browser).
     MessageTooLarge,
-    /// Nothing answered a ping or heartbeat within the pong timeout.
+    /// Nothing answered a ping or heartbeat within the
+    /// [`keepalive`](crate::Config::keepalive) timeout.
     PongTimeout,
-    /// Nothing arrived for [`Config::idle_timeout`](crate::Config).
+    /// Nothing arrived for [`Config::idle_timeout`](crate::Config::idle_timeout).
     IdleTimeout,
     /// In the browser, which cannot pause a socket: the page did not take received
     /// messages in time and the receive queue overflowed its bounds (close code 4013).
@@ -556,7 +568,40 @@ pub enum Abnormal {
     NotConnected,
 }
 
+/// What an [`Abnormal::ConnectionLost`] or [`Abnormal::Protocol`] says it saw, in words;
+/// read it with [`Abnormal::detail`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct AbnormalDetail(String);
+
+/// The text alone, as the variant's own payload would show.
+impl fmt::Debug for AbnormalDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
 impl Abnormal {
+    /// [`Abnormal::ConnectionLost`], with what was seen: for implementors of
+    /// [`WsClient`](crate::WsClient), whose `shutdown` reports it.
+    pub fn connection_lost(detail: impl Into<String>) -> Self {
+        Self::ConnectionLost(AbnormalDetail(detail.into()))
+    }
+
+    /// [`Abnormal::Protocol`], with the violation: for implementors of
+    /// [`WsClient`](crate::WsClient).
+    pub fn protocol(detail: impl Into<String>) -> Self {
+        Self::Protocol(AbnormalDetail(detail.into()))
+    }
+
+    /// What was seen, in words, for [`ConnectionLost`](Self::ConnectionLost) and
+    /// [`Protocol`](Self::Protocol): the text of the error that ended the connection.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Self::ConnectionLost(detail) | Self::Protocol(detail) => Some(&detail.0),
+            _ => None,
+        }
+    }
+
     /// The cause of a connection that ended with `error`.
     pub(crate) fn caused_by(error: &crate::Error) -> Self {
         use crate::Error;
@@ -566,11 +611,11 @@ impl Abnormal {
             Error::PongTimeout(_) => Self::PongTimeout,
             Error::IdleTimeout(_) => Self::IdleTimeout,
             Error::ReceiveQueueFull => Self::ReceiveQueueFull,
-            Error::Protocol(_) => Self::ProtocolError(source.unwrap_or_default()),
-            Error::ConnectionLost(_) => Self::ConnectionLost(
+            Error::Protocol(_) => Self::protocol(source.unwrap_or_default()),
+            Error::ConnectionLost(_) => Self::connection_lost(
                 source.unwrap_or_else(|| "the stream ended without a Close frame".into()),
             ),
-            other => Self::ConnectionLost(other.to_string()),
+            other => Self::connection_lost(other.to_string()),
         }
     }
 }
@@ -579,8 +624,8 @@ impl fmt::Display for Abnormal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Aborted => f.write_str("closed locally without a handshake (close_now)"),
-            Self::ConnectionLost(what) => write!(f, "the connection was lost: {what}"),
-            Self::ProtocolError(what) => write!(f, "the peer broke the protocol: {what}"),
+            Self::ConnectionLost(what) => write!(f, "the connection was lost: {}", what.0),
+            Self::Protocol(what) => write!(f, "the peer broke the protocol: {}", what.0),
             Self::MessageTooLarge => f.write_str("the peer sent a message over the size limit"),
             Self::PongTimeout => f.write_str("the peer did not answer a ping or heartbeat"),
             Self::IdleTimeout => f.write_str("nothing was received for the idle timeout"),
@@ -691,6 +736,44 @@ mod tests {
         assert!(CloseCode(1000).is_sendable_by_browser());
         assert!(!CloseCode(1001).is_sendable_by_browser());
         assert!(CloseCode(3000).is_sendable_by_browser());
+    }
+
+    #[test]
+    fn an_error_and_the_end_it_causes_have_one_name() {
+        let second = std::time::Duration::from_secs(1);
+        for (error, cause) in [
+            (
+                Error::protocol("bad opcode"),
+                Abnormal::protocol("bad opcode"),
+            ),
+            (
+                Error::connection_lost("reset"),
+                Abnormal::connection_lost("reset"),
+            ),
+            (
+                Error::stream_ended(),
+                Abnormal::connection_lost("the stream ended without a Close frame"),
+            ),
+            (Error::PongTimeout(second), Abnormal::PongTimeout),
+            (Error::IdleTimeout(second), Abnormal::IdleTimeout),
+            (Error::ReceiveQueueFull, Abnormal::ReceiveQueueFull),
+            (
+                Error::MessageTooLarge { size: 2, max: 1 },
+                Abnormal::MessageTooLarge,
+            ),
+        ] {
+            assert_eq!(Abnormal::caused_by(&error), cause, "{error:?}");
+        }
+        let lost = Abnormal::connection_lost("reset");
+        assert_eq!(lost.detail(), Some("reset"));
+        assert_eq!(lost.to_string(), "the connection was lost: reset");
+        assert_eq!(format!("{lost:?}"), r#"ConnectionLost("reset")"#);
+        let broken = Abnormal::protocol("bad opcode");
+        assert_eq!(
+            broken.to_string(),
+            "the peer broke the protocol: bad opcode"
+        );
+        assert_eq!(Abnormal::Aborted.detail(), None);
     }
 
     #[test]

@@ -181,7 +181,7 @@ mod tests {
                 protocol: None,
             },
             Event::Closed {
-                outcome: Shutdown::Abnormal(Abnormal::ConnectionLost("reset".into())),
+                outcome: Shutdown::Abnormal(Abnormal::connection_lost("reset")),
                 uptime: Duration::from_secs(1),
             },
             Event::Retrying {

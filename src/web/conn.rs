@@ -405,7 +405,7 @@ impl Conn {
             if let Err(thrown) = ws.close_with_code_and_reason(code, &frame.reason) {
                 let thrown = JsError::from_js(&thrown);
                 self.finish(
-                    Shutdown::Abnormal(Abnormal::ConnectionLost(format!(
+                    Shutdown::Abnormal(Abnormal::connection_lost(format!(
                         "the browser refused to close: {thrown}"
                     ))),
                     None,

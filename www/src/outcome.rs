@@ -9,5 +9,7 @@ pub(crate) fn outcome_parts(outcome: &Shutdown) -> (String, &'static str) {
         Shutdown::Clean(frame) => (format!("Clean {} {:?}", frame.code, frame.reason), "clean"),
         Shutdown::TimedOut => ("TimedOut".to_owned(), "timedout"),
         Shutdown::Abnormal(why) => (format!("Abnormal({why})"), "abnormal"),
+        // Any later kind of end is not a clean one.
+        other => (other.to_string(), "abnormal"),
     }
 }

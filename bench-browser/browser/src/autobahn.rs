@@ -140,6 +140,7 @@ async fn omnisocket_case(url: &str) -> String {
         Shutdown::Clean(frame) => format!("clean, peer sent {}", frame.code.as_u16()),
         Shutdown::TimedOut => "close timed out".to_owned(),
         Shutdown::Abnormal(why) => format!("abnormal ({why})"),
+        other => other.to_string(),
     };
     notes.insert(0, format!("echoed {echoed}, {outcome}"));
     notes.join("; ")
