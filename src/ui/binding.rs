@@ -303,7 +303,9 @@ fn start<T: 'static>(
     };
     let sender = client.sender();
     let live = Live::new();
-    wasm_bindgen_futures::spawn_local(async move {
+    // In the browser spawning cannot fail; the callbacks are not `Send`, which is why
+    // clients start there only.
+    let _ = crate::platform::spawn(async move {
         client.follow(show_state, show_message).await;
         drop(live);
     });
