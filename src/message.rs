@@ -605,7 +605,7 @@ impl Abnormal {
     /// The cause of a connection that ended with `error`.
     pub(crate) fn caused_by(error: &crate::Error) -> Self {
         use crate::Error;
-        let source = std::error::Error::source(error).map(ToString::to_string);
+        let source = error.cause_text();
         match error {
             Error::MessageTooLarge { .. } => Self::MessageTooLarge,
             Error::PongTimeout(_) => Self::PongTimeout,
