@@ -6,7 +6,10 @@
 //!
 //! [`Client`] and its cloneable [`Sender`] are the same types on both targets; generic code
 //! (such as a library that must not name a backend) is written against the [`WsClient`]
-//! and [`WsSender`] traits they implement.
+//! and [`WsSender`] traits they implement. The few items that exist on one target only are
+//! marked *Available on `native` only* (every target but `wasm32-unknown-unknown`) or
+//! *on `web` only* (`wasm32-unknown-unknown`); a setting that only one target can honour
+//! says so in its docs.
 //!
 //! # Example
 //!
@@ -251,6 +254,9 @@ pub use message::{
     Abnormal, AbnormalDetail, BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES,
     Message, Shutdown,
 };
+// Each target defines them (`Send` and `Sync` natively, nothing in the browser): no
+// "available on one target only" mark.
+#[cfg_attr(docsrs, doc(auto_cfg = false))]
 pub use platform::{MaybeSend, MaybeSync};
 pub use proxy::Proxy;
 pub use sender::Sender;

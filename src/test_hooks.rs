@@ -13,7 +13,6 @@
 /// `close_now`, a failed or timed-out connect, or the background close of a dropped
 /// client. Once every connection has ended this is 0.
 #[cfg(web)]
-#[cfg_attr(docsrs, doc(cfg(target_arch = "wasm32")))]
 pub fn live_sockets() -> usize {
     crate::web::live_sockets()
 }
@@ -25,7 +24,6 @@ pub fn live_sockets() -> usize {
 /// `shutdown`) or the background close of a dropped client; once all are gone this
 /// returns to 0. A state that outlives them is a reference cycle.
 #[cfg(web)]
-#[cfg_attr(docsrs, doc(cfg(target_arch = "wasm32")))]
 pub fn live_connections() -> usize {
     crate::web::live_connections()
 }
