@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::message::CloseCodeRule;
+use crate::close_rules::CloseCodeRule;
 use crate::outcome::Outcome;
 use crate::{CloseFrame, Config, Error, MaybeSend, Message, Shutdown};
 

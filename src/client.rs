@@ -53,7 +53,7 @@ impl Client {
     /// [`Config::root_certificate_pem`] and [`Config::keepalive`] without
     /// [`Config::heartbeat`] are [`Error::Unsupported`].
     pub async fn connect(url: &str, config: Config) -> Result<Self, Error> {
-        let span = tracing::debug_span!("websocket", url = %crate::url::for_display(url));
+        let span = tracing::debug_span!("websocket", url = %crate::redact::for_display(url));
         tracing::debug!(parent: &span, "connecting");
         // The span is named as each event's parent rather than entered around the future:
         // `Instrumented` costs 1.6 KB of wasm.

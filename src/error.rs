@@ -4,7 +4,7 @@ use std::fmt::{self, Write as _};
 use std::num::NonZeroU16;
 use std::time::Duration;
 
-use crate::Shutdown;
+use crate::shutdown::{Abnormal, Shutdown};
 
 /// A cause, as [`Error::source`](std::error::Error::source) returns it.
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -188,7 +188,7 @@ pub enum Error {
 pub struct ErrorDetail(Box<Detail>);
 
 struct Detail {
-    /// What the error is about, as errors show it: a URL (`crate::url::for_display`), a
+    /// What the error is about, as errors show it: a URL (`crate::redact::for_display`), a
     /// proxy's URL (`crate::proxy::redacted`) or a header's name (never its value); the
     /// variant says which. Empty when none.
     about: String,
@@ -419,17 +419,17 @@ impl Error {
     }
 }
 
-/// The crate's own constructors: each URL through `crate::url::for_display`, here.
+/// The crate's own constructors: each URL through `crate::redact::for_display`, here.
 impl Error {
     pub(crate) fn invalid_url(url: &str, problem: impl Into<String>) -> Self {
-        let about = crate::url::for_display(url);
+        let about = crate::redact::for_display(url);
         Self::InvalidUrl(ErrorDetail::new(about, problem.into(), More::None))
     }
 
     /// [`Error::Connect`] with the failure in words (the cause is added with
     /// [`with_source`](Self::with_source)).
     pub(crate) fn connect_failed(url: &str, problem: impl Into<String>) -> Self {
-        let about = crate::url::for_display(url);
+        let about = crate::redact::for_display(url);
         Self::Connect(ErrorDetail::new(about, problem.into(), More::None))
     }
 
@@ -464,7 +464,7 @@ impl Error {
     }
 
     pub(crate) fn connect_timeout(url: &str, timeout: Duration) -> Self {
-        let about = crate::url::for_display(url);
+        let about = crate::redact::for_display(url);
         Self::ConnectTimeout(ErrorDetail::new(
             about,
             String::new(),
@@ -481,7 +481,7 @@ impl Error {
             Some(status) => More::Status(status, body),
             None => More::None,
         };
-        let about = crate::url::for_display(url);
+        let about = crate::redact::for_display(url);
         Self::UpgradeRefused(ErrorDetail::new(about, String::new(), more))
     }
 
@@ -676,7 +676,7 @@ impl fmt::Display for Error {
                 f.write_str("the closing handshake did not complete")?;
                 match &d.0.more {
                     More::Outcome(outcome) => {
-                        write!(f, ": {}", crate::message::WithoutReason(outcome))
+                        write!(f, ": {}", crate::shutdown::WithoutReason(outcome))
                     }
                     _ => Ok(()),
                 }
@@ -701,14 +701,24 @@ impl std::error::Error for Error {
     }
 }
 
-// Every queued `Result<Message, Error>` pays for the largest variant: at most a word more
-// than the message itself, on every target (checked when the crate is built). Natively
-// 48 bytes (a `Message` is 40, an `Error` 40), on wasm32 24 (a `Message` is 20, an
-// `Error` 24).
-const _: () = assert!(
-    std::mem::size_of::<Result<crate::Message, Error>>()
-        <= std::mem::size_of::<crate::Message>() + std::mem::size_of::<usize>()
-);
+// Here rather than beside `Abnormal`, so that `shutdown.rs` needs nothing of `Error`.
+impl Abnormal {
+    /// The cause of a connection that ended with `error`.
+    pub(crate) fn caused_by(error: &Error) -> Self {
+        let source = error.cause_text();
+        match error {
+            Error::MessageTooLarge { .. } => Self::MessageTooLarge,
+            Error::PongTimeout(_) => Self::PongTimeout,
+            Error::IdleTimeout(_) => Self::IdleTimeout,
+            Error::ReceiveQueueFull => Self::ReceiveQueueFull,
+            Error::Protocol(_) => Self::protocol(source.unwrap_or_default()),
+            Error::ConnectionLost(_) => Self::connection_lost(
+                source.unwrap_or_else(|| "the stream ended without a Close frame".into()),
+            ),
+            other => Self::connection_lost(other.to_string()),
+        }
+    }
+}
 
 /// Writes a `Duration` exactly as its `Debug` does without flags (`1.5s`, `100ms`, `0ns`),
 /// without pulling core's general `fmt_decimal` (rounding, precision, padding) into wasm.
@@ -782,16 +792,53 @@ mod tests {
     }
 
     #[test]
+    fn an_error_and_the_end_it_causes_have_one_name() {
+        let second = std::time::Duration::from_secs(1);
+        for (error, cause) in [
+            (
+                Error::protocol("bad opcode"),
+                Abnormal::protocol("bad opcode"),
+            ),
+            (
+                Error::connection_lost("reset"),
+                Abnormal::connection_lost("reset"),
+            ),
+            (
+                Error::stream_ended(),
+                Abnormal::connection_lost("the stream ended without a Close frame"),
+            ),
+            (Error::PongTimeout(second), Abnormal::PongTimeout),
+            (Error::IdleTimeout(second), Abnormal::IdleTimeout),
+            (Error::ReceiveQueueFull, Abnormal::ReceiveQueueFull),
+            (
+                Error::MessageTooLarge { size: 2, max: 1 },
+                Abnormal::MessageTooLarge,
+            ),
+        ] {
+            assert_eq!(Abnormal::caused_by(&error), cause, "{error:?}");
+        }
+        let lost = Abnormal::connection_lost("reset");
+        assert_eq!(lost.detail(), Some("reset"));
+        assert_eq!(lost.to_string(), "the connection was lost: reset");
+        assert_eq!(format!("{lost:?}"), r#"ConnectionLost("reset")"#);
+        let broken = Abnormal::protocol("bad opcode");
+        assert_eq!(
+            broken.to_string(),
+            "the peer broke the protocol: bad opcode"
+        );
+        assert_eq!(Abnormal::Aborted.detail(), None);
+    }
+
+    #[test]
     fn error_is_send_sync_and_small() {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<Error>();
-        // The bounds themselves are checked at compile time on every target (below the
-        // enum); these are the figures for 64-bit targets.
+        // The bound beside a message is checked at compile time on every target (in
+        // message.rs); these are the figures for 64-bit targets.
         #[cfg(target_pointer_width = "64")]
         {
             use std::mem::size_of;
             assert_eq!(size_of::<Error>(), 40);
-            assert_eq!(size_of::<Result<crate::Message, Error>>(), 48);
             assert_eq!(size_of::<ErrorDetail>(), size_of::<usize>());
         }
     }

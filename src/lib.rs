@@ -213,6 +213,8 @@
 
 mod backend;
 mod client;
+mod close;
+mod close_rules;
 mod config;
 mod error;
 #[cfg(any(web, test))]
@@ -226,11 +228,13 @@ mod outcome;
 mod platform;
 mod proxy;
 pub mod reconnect;
+mod redact;
 mod sender;
-mod traits;
+mod shutdown;
 #[cfg(feature = "unstable-test-hooks")]
 #[cfg_attr(docsrs, doc(cfg(feature = "unstable-test-hooks")))]
 pub mod test_hooks;
+mod traits;
 #[cfg(feature = "ui")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ui")))]
 pub mod ui;
@@ -243,6 +247,7 @@ mod web;
 
 pub use bytes::Bytes;
 pub use client::Client;
+pub use close::{CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES};
 pub use config::{Config, Trust};
 #[cfg(native)] // the native backend's causes; the browser's are `JsError`s
 pub(crate) use error::BoxError;
@@ -250,10 +255,8 @@ pub use error::{Error, ErrorDetail};
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use json::{DecodeJson, JsonError};
-pub use message::{
-    Abnormal, AbnormalDetail, BinaryPayload, CloseCode, CloseFrame, MAX_CLOSE_REASON_BYTES,
-    Message, Shutdown,
-};
+pub use message::{BinaryPayload, Message};
+pub use shutdown::{Abnormal, AbnormalDetail, Shutdown};
 // Each target defines them (`Send` and `Sync` natively, nothing in the browser): no
 // "available on one target only" mark.
 #[cfg_attr(docsrs, doc(auto_cfg = false))]

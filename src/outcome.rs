@@ -10,8 +10,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::Shutdown;
-use crate::message::WithoutReason;
 use crate::platform::{Lock, millis, now_ms};
+use crate::shutdown::WithoutReason;
 
 /// The outcome of one connection, once known, and the tasks waiting for it.
 #[derive(Debug, Default)]

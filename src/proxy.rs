@@ -71,9 +71,9 @@ impl std::fmt::Debug for Proxy {
 /// without a scheme (`user:pass@host:port`, which curl reads as `http://`).
 pub(crate) fn redacted(url: &str) -> String {
     if url.contains("://") {
-        crate::url::for_display(url)
+        crate::redact::for_display(url)
     } else {
-        let shown = crate::url::for_display(&format!("http://{url}"));
+        let shown = crate::redact::for_display(&format!("http://{url}"));
         match shown.strip_prefix("http://") {
             Some(rest) => rest.to_owned(),
             None => shown,

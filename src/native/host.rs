@@ -10,7 +10,7 @@ use crate::Error;
 /// `url` with its host in ASCII and without user info; `url` itself when that is already so.
 /// The URL has passed `check_websocket_url`.
 pub(super) fn wire_url(url: &str) -> Result<Cow<'_, str>, Error> {
-    let Some((start, end)) = crate::url::authority(url.as_bytes()) else {
+    let Some((start, end)) = crate::redact::authority(url.as_bytes()) else {
         return Ok(Cow::Borrowed(url));
     };
     // The delimiters are ASCII: `start` and `end` are character boundaries.

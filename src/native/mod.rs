@@ -31,7 +31,7 @@ use tokio_util::sync::PollSender;
 
 use self::conn::Conn;
 use crate::backend::{Backend, Opened};
-use crate::message::CloseCodeRule;
+use crate::close_rules::CloseCodeRule;
 use crate::outcome::Outcome;
 use crate::{CloseFrame, Config, Error, Message};
 

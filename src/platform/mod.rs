@@ -24,7 +24,7 @@ mod native;
 mod web;
 
 use crate::backend::Backend;
-use crate::message::CloseCodeRule;
+use crate::close_rules::CloseCodeRule;
 
 pub(crate) use self::clock::millis;
 #[cfg(native)]

@@ -114,7 +114,7 @@ impl fmt::Debug for Target {
         match &self.0 {
             Kind::Url(url) => f
                 .debug_tuple("Target")
-                .field(&crate::url::for_display(url))
+                .field(&crate::redact::for_display(url))
                 .finish(),
             Kind::PerAttempt(_) => f.write_str("Target(per attempt)"),
         }

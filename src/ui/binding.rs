@@ -6,9 +6,26 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
-use super::Options;
+use super::options::Options;
 use crate::reconnect::{ReconnectingSender, State};
 use crate::{Abnormal, Error, Message, Shutdown};
+
+impl<T> Options<T> {
+    /// Ties these options to a component's two setters, called with each [`State`] and
+    /// with each message read as `T` (after [`on_message`](Self::on_message)); see
+    /// [`Binding`]. Starts nothing.
+    pub fn bind(
+        self,
+        url: &str,
+        set_state: impl Fn(State) + 'static,
+        set_message: impl Fn(T) + 'static,
+    ) -> Binding<T>
+    where
+        T: 'static,
+    {
+        Binding::new(url, self, Rc::new(set_state), Rc::new(set_message))
+    }
+}
 
 /// A client tied to one component: its [`Options`], URL and two setters, and the client
 /// started last, if any. Cheap to clone (all clones are the same binding); made by
@@ -185,7 +202,7 @@ impl<T> fmt::Debug for Binding<T> {
         let mut debug = f.debug_struct("Binding");
         match &*bound {
             Some(bound) => debug
-                .field("url", &crate::url::for_display(&bound.url))
+                .field("url", &crate::redact::for_display(&bound.url))
                 .field("client", &bound.client),
             None => debug.field("unmounted", &true),
         };

@@ -48,7 +48,7 @@ use std::time::Duration;
 use self::conn::Conn;
 use self::turn::{Place, Turn};
 use crate::backend::{Backend, Opened, WaitOutcome};
-use crate::message::CloseCodeRule;
+use crate::close_rules::CloseCodeRule;
 use crate::outcome::Outcome;
 use crate::{CloseFrame, Config, Error, Message};
 
