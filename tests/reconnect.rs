@@ -173,7 +173,7 @@ case! {
                 assert!(matches!(cause, Abnormal::ConnectionLost(_)), "{story:?}");
             }
         }
-        assert!(matches!(story.last(), Some(Event::Stopped { outcome: Shutdown::Clean(_) })));
+        assert!(matches!(story.last(), Some(Event::Stopped { outcome: Shutdown::Clean(_), .. })));
     }
 }
 
@@ -193,7 +193,7 @@ case! {
         assert_eq!(outcome, Shutdown::Abnormal(Abnormal::NotConnected));
         let rest = events_until(&mut events, |e| matches!(e, Event::Stopped { .. })).await;
         assert!(
-            rest.iter().any(|e| matches!(e, Event::Discarded { messages: 1 })),
+            rest.iter().any(|e| matches!(e, Event::Discarded { messages: 1, .. })),
             "{rest:?}"
         );
         assert!(events.next().await.is_none(), "the events end after Stopped");
@@ -241,7 +241,7 @@ case! {
         let discarded: usize = story
             .iter()
             .map(|e| match e {
-                Event::Discarded { messages } => *messages,
+                Event::Discarded { messages, .. } => *messages,
                 _ => 0,
             })
             .sum();
@@ -405,7 +405,7 @@ case! {
         let story = events_until(&mut events, is_open).await;
         assert!(stopwatch.elapsed() < GENEROUS, "{:?}", stopwatch.elapsed());
         assert!(
-            matches!(&story[1], Event::ConnectFailed { attempt: 1, error } if matches!(**error, Error::ConnectTimeout(_))),
+            matches!(&story[1], Event::ConnectFailed { attempt: 1, error, .. } if matches!(**error, Error::ConnectTimeout(_))),
             "{story:?}"
         );
         assert!(matches!(story.last(), Some(Event::Open { attempt: 2, .. })), "{story:?}");
@@ -570,13 +570,13 @@ case! {
         let attempts: Vec<u32> = story
             .iter()
             .filter_map(|e| match e {
-                Event::Connecting { attempt } => Some(*attempt),
+                Event::Connecting { attempt, .. } => Some(*attempt),
                 _ => None,
             })
             .collect();
         assert_eq!(attempts, [1, 2, 3, 4], "{story:?}");
         assert!(
-            matches!(story.last(), Some(Event::GaveUp { attempts: 4, reason: GiveUpReason::MaxAttempts })),
+            matches!(story.last(), Some(Event::GaveUp { attempts: 4, reason: GiveUpReason::MaxAttempts, .. })),
             "{story:?}"
         );
         // The last failure was a connection's end: its outcome is the client's.
@@ -595,12 +595,12 @@ case! {
         let mut events = ws.events();
         ws.send(Message::text("queued before any connection")).await.unwrap();
         let story = events_until(&mut events, |e| matches!(e, Event::Retrying { .. })).await;
-        assert!(matches!(story[0], Event::Connecting { attempt: 1 }), "{story:?}");
+        assert!(matches!(story[0], Event::Connecting { attempt: 1, .. }), "{story:?}");
         assert!(matches!(story[1], Event::ConnectFailed { attempt: 1, .. }), "{story:?}");
         assert!(matches!(story[2], Event::Retrying { attempt: 2, .. }), "{story:?}");
         assert_eq!(ws.shutdown(GENEROUS).await, Shutdown::Abnormal(Abnormal::NotConnected));
         let rest = events_until(&mut events, |e| matches!(e, Event::Stopped { .. })).await;
-        assert!(matches!(rest[..], [Event::Discarded { messages: 1 }, Event::Stopped { .. }]), "{rest:?}");
+        assert!(matches!(rest[..], [Event::Discarded { messages: 1, .. }, Event::Stopped { .. }]), "{rest:?}");
         assert_eq!(peer.flaky(&id).await.upgrades, 1);
     }
 }
@@ -631,7 +631,7 @@ case! {
         assert_eq!(report.client_close, Some((Some(1000), String::new())));
         assert!(report.close_sent.is_some(), "the server answered: a clean handshake");
         let story = events_until(&mut events, |e| matches!(e, Event::Stopped { .. })).await;
-        assert!(matches!(story.last(), Some(Event::Stopped { outcome: Shutdown::Clean(_) })));
+        assert!(matches!(story.last(), Some(Event::Stopped { outcome: Shutdown::Clean(_), .. })));
         assert!(matches!(sender.send(Message::text("late")).await, Err(Error::Closed)));
     }
 }
@@ -718,7 +718,7 @@ case! {
         let discarded: usize = story
             .iter()
             .map(|e| match e {
-                Event::Discarded { messages } => *messages,
+                Event::Discarded { messages, .. } => *messages,
                 _ => 0,
             })
             .sum();

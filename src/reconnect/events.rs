@@ -25,11 +25,13 @@ pub(super) const FEED_CAPACITY: usize = 64;
 #[non_exhaustive]
 pub enum Event {
     /// Attempt number `attempt` starts (counted from 1 since the last stable connection).
+    #[non_exhaustive]
     Connecting {
         /// The attempt's number.
         attempt: u32,
     },
     /// A connection is open; queued messages go out now.
+    #[non_exhaustive]
     Open {
         /// The attempt that opened it.
         attempt: u32,
@@ -37,6 +39,7 @@ pub enum Event {
         protocol: Option<String>,
     },
     /// An attempt failed.
+    #[non_exhaustive]
     ConnectFailed {
         /// The attempt's number.
         attempt: u32,
@@ -44,6 +47,7 @@ pub enum Event {
         error: Arc<Error>,
     },
     /// An open connection ended.
+    #[non_exhaustive]
     Closed {
         /// How: [`Shutdown::Clean`] with the server's code and reason, or
         /// [`Shutdown::Abnormal`] with the cause (the connection broke, a liveness check
@@ -53,6 +57,7 @@ pub enum Event {
         uptime: Duration,
     },
     /// Attempt number `attempt` follows after `delay`.
+    #[non_exhaustive]
     Retrying {
         /// The number of the attempt that follows.
         attempt: u32,
@@ -63,6 +68,7 @@ pub enum Event {
     /// [`WhenFull::DropOldest`](super::WhenFull::DropOldest), or those still queued when
     /// the client stopped without a connection to send them on. Drops that follow each
     /// other before the stream is read add up in one event.
+    #[non_exhaustive]
     Discarded {
         /// How many messages.
         messages: usize,
@@ -70,6 +76,7 @@ pub enum Event {
     /// The application stopped the client (`shutdown`, `close`, `close_now`, or dropping
     /// it): the last event. `outcome` is what `shutdown` returns;
     /// [`Abnormal::NotConnected`](crate::Abnormal::NotConnected) when no connection was open.
+    #[non_exhaustive]
     Stopped {
         /// The outcome of the last connection's close.
         outcome: Shutdown,
@@ -78,6 +85,7 @@ pub enum Event {
     /// once from now on, with the last connection's outcome when a connection's end was
     /// the last failure, or [`Abnormal::NotConnected`](crate::Abnormal::NotConnected) when
     /// an attempt was.
+    #[non_exhaustive]
     GaveUp {
         /// Attempts made since the last stable connection.
         attempts: u32,
@@ -85,6 +93,7 @@ pub enum Event {
         reason: GiveUpReason,
     },
     /// This stream fell behind by more than 64 events; the oldest of them were dropped.
+    #[non_exhaustive]
     Missed {
         /// How many events were dropped.
         events: u64,

@@ -24,16 +24,19 @@ pub enum State {
     /// [`Reconnecting`](super::Reconnecting) client never reports it.
     Idle,
     /// An attempt is under way.
+    #[non_exhaustive]
     Connecting {
         /// The attempt's number (from 1 since the last stable connection).
         attempt: u32,
     },
     /// A connection is open.
+    #[non_exhaustive]
     Open {
         /// The subprotocol the server chose, if any.
         protocol: Option<String>,
     },
     /// The last connection or attempt failed; attempt number `attempt` follows after `delay`.
+    #[non_exhaustive]
     Retrying {
         /// The number of the attempt that follows.
         attempt: u32,

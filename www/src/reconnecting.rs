@@ -58,17 +58,19 @@ pub(crate) struct Line {
 pub(crate) fn describe(event: &Event) -> Line {
     let line = |tone, text: String, open| Line { tone, text, open };
     match event {
-        Event::Connecting { attempt } => line(
+        Event::Connecting { attempt, .. } => line(
             Tone::Retry,
             format!("Connecting (attempt {attempt})"),
             Some(false),
         ),
-        Event::Retrying { attempt, delay } => line(
+        Event::Retrying { attempt, delay, .. } => line(
             Tone::Retry,
             format!("Retrying in {} ms (attempt {attempt})", delay.as_millis()),
             Some(false),
         ),
-        Event::Open { attempt, protocol } => {
+        Event::Open {
+            attempt, protocol, ..
+        } => {
             let protocol = protocol
                 .as_deref()
                 .map(|p| format!(", subprotocol {p:?}"))
@@ -79,12 +81,14 @@ pub(crate) fn describe(event: &Event) -> Line {
                 Some(true),
             )
         }
-        Event::ConnectFailed { attempt, error } => line(
+        Event::ConnectFailed { attempt, error, .. } => line(
             Tone::Down,
             format!("attempt {attempt} failed: {}", short_error(error)),
             Some(false),
         ),
-        Event::Closed { outcome, uptime } => line(
+        Event::Closed {
+            outcome, uptime, ..
+        } => line(
             Tone::Down,
             format!(
                 "Closed after {} ms: {}",
@@ -93,17 +97,19 @@ pub(crate) fn describe(event: &Event) -> Line {
             ),
             Some(false),
         ),
-        Event::Discarded { messages } => line(
+        Event::Discarded { messages, .. } => line(
             Tone::Stop,
             format!("{messages} queued message(s) discarded, never sent"),
             None,
         ),
-        Event::Stopped { outcome } => line(
+        Event::Stopped { outcome, .. } => line(
             Tone::Stop,
             format!("Stopped: {}", outcome_text(outcome)),
             Some(false),
         ),
-        Event::GaveUp { attempts, reason } => {
+        Event::GaveUp {
+            attempts, reason, ..
+        } => {
             let why = match reason {
                 GiveUpReason::MaxAttempts => "too many failed attempts",
                 GiveUpReason::Final => "the last failure cannot be fixed by retrying",
@@ -112,7 +118,7 @@ pub(crate) fn describe(event: &Event) -> Line {
             let text = format!("Gave up after {attempts} attempt(s): {why}");
             line(Tone::Stop, text, Some(false))
         }
-        Event::Missed { events } => line(
+        Event::Missed { events, .. } => line(
             Tone::Stop,
             format!("{events} event(s) missed: the page fell behind"),
             None,
