@@ -13,7 +13,7 @@ use std::fmt;
 /// - In the browser: 1000 and 3000–4999 only, as `WebSocket.close()` allows no others.
 ///
 /// [`close`](crate::WsClient::close) checks the rule of its target and returns
-/// [`Error::InvalidCloseCode`] for a code it may not send; nothing is sent then.
+/// [`Error::InvalidCloseCode`](crate::Error::InvalidCloseCode) for a code it may not send; nothing is sent then.
 ///
 /// ```
 /// use omnisocket::CloseCode;

@@ -4,7 +4,7 @@
 //!
 //! [`Options`] says how to connect, how to reconnect and how to read messages (as they
 //! come, or as JSON into a type). [`Options::bind`] ties them to a component's two setters
-//! (the framework's reactive values for the [`State`] and the last message) in a
+//! (the framework's reactive values for the [`State`](crate::reconnect::State) and the last message) in a
 //! [`Binding`], the one handle of a bound client:
 //!
 //! | the component's        | the [`Binding`]'s                                          |

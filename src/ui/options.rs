@@ -9,7 +9,7 @@ use crate::json::{DecodeJson, JsonError};
 use crate::reconnect::{Reconnect, State};
 use crate::{Config, Message};
 
-/// How a [`Binding`]'s client connects, reconnects and reads its messages. `T` is what a
+/// How a [`Binding`](super::Binding)'s client connects, reconnects and reads its messages. `T` is what a
 /// message is read as: [`Message`] by default, any `Deserialize` type with
 /// [`json`](Self::json).
 ///
@@ -118,8 +118,8 @@ impl<T> Options<T> {
         self
     }
 
-    /// With `true`, connect only when [`Binding::open`] is called (a "Connect" button), not
-    /// on [`mount`](Binding::mount); the state is [`State::Idle`] until then. `false` by
+    /// With `true`, connect only when [`Binding::open`](super::Binding::open) is called (a "Connect" button), not
+    /// on [`mount`](super::Binding::mount); the state is [`State::Idle`] until then. `false` by
     /// default.
     pub fn manual(mut self, manual: bool) -> Self {
         self.manual = manual;
