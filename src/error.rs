@@ -171,10 +171,10 @@ pub enum Error {
     /// answer in time, or the connection broke. [`outcome`](Self::outcome) says which.
     CloseIncomplete(ErrorDetail),
 
-    /// A [`Reconnecting`](crate::reconnect::Reconnecting) client has no connection open
-    /// and its send queue is full ([`Reconnect::queue`](crate::reconnect::Reconnect::queue)
-    /// with [`WhenFull::Refuse`](crate::reconnect::WhenFull::Refuse)); the message was not
-    /// queued.
+    /// A [`Reconnecting`](crate::reconnect::Reconnecting) client's send queue
+    /// ([`Reconnect::queue`](crate::reconnect::Reconnect::queue)) is full: while no
+    /// connection is open, with [`WhenFull::Refuse`](crate::reconnect::WhenFull::Refuse);
+    /// at any time for `try_send`, which does not wait. The message was not queued.
     SendQueueFull,
 }
 
@@ -681,10 +681,9 @@ impl fmt::Display for Error {
                     _ => Ok(()),
                 }
             }
-            Self::SendQueueFull => f.write_str(
-                "not connected and the send queue is full (Reconnect::queue); the message was \
-                 not queued",
-            ),
+            Self::SendQueueFull => {
+                f.write_str("the send queue is full (Reconnect::queue); the message was not queued")
+            }
         }
     }
 }

@@ -285,6 +285,45 @@ case! {
 }
 
 case! {
+    async fn a_shutdown_sends_all_that_was_queued_first_past_the_connections_own_queue(peer) {
+        let id = unique_id("flush");
+        let url = peer.url(&format!("/flaky?id={id}&drops=1&after_messages=1"));
+        // The connection takes 2 messages at a time; 40 wait for it in the client's queue.
+        let config = Config::default().send_queue(2);
+        let policy = fixed(Duration::from_millis(300)).queue(100, 1 << 20, WhenFull::Refuse);
+        let mut ws = Reconnecting::connect(&url, config, policy).await.unwrap();
+        let mut events = ws.events();
+        ws.send(Message::text("drop me")).await.unwrap();
+        events_until(&mut events, is_closed).await;
+        let expected: Vec<String> = (0..40).map(|n| format!("q:{n}")).collect();
+        for text in &expected {
+            ws.send(Message::text(text.as_str())).await.unwrap();
+        }
+        // Stopped the moment the connection opens, before much of the queue has gone out.
+        events_until(&mut events, is_open).await;
+        assert!(ws.shutdown(GENEROUS).await.is_clean());
+        let report = peer.wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS).await;
+        assert_eq!(report.first_messages, expected);
+        // The echoes that came before the server's Close are still there to read.
+        let mut echoes = Vec::new();
+        while let Some(echo) = within(GENEROUS, "an echo", ws.recv()).await {
+            echoes.extend(echo.as_text().map(str::to_owned));
+        }
+        // The first connection echoed its one message before the server dropped it. Browsers
+        // drop what arrives after the page called `close()` (WHATWG): there the echoes may
+        // stop early, never out of order.
+        assert_eq!(echoes.first().map(String::as_str), Some("drop me"));
+        if IN_BROWSER {
+            assert!(expected.starts_with(&echoes[1..]), "{echoes:?}");
+        } else {
+            assert_eq!(echoes[1..], expected);
+        }
+        let story = events_until(&mut events, |e| matches!(e, Event::Stopped { .. })).await;
+        assert_eq!(count(&story, |e| matches!(e, Event::Discarded { .. })), 0, "{story:?}");
+    }
+}
+
+case! {
     async fn follow_shows_each_state_of_a_drop_and_the_return(peer) {
         let id = unique_id("state");
         let path = format!("/flaky?id={id}&drops=1&after_messages=1");

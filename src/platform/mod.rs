@@ -27,10 +27,14 @@ use crate::backend::Backend;
 use crate::close_rules::CloseCodeRule;
 
 pub(crate) use self::clock::millis;
+#[cfg(all(native, feature = "ui"))]
+pub(crate) use self::native::start_bound_client;
 #[cfg(native)]
 pub(crate) use self::native::{Lock, NetworkBack, Shared, Sleep, now_ms, seed, spawn};
 #[cfg(native)]
 pub use self::native::{MaybeSend, MaybeSync};
+#[cfg(all(web, feature = "ui"))]
+pub(crate) use self::web::start_bound_client;
 #[cfg(web)]
 pub(crate) use self::web::{Lock, NetworkBack, Shared, Sleep, now_ms, seed, spawn};
 #[cfg(web)]

@@ -65,6 +65,18 @@ pub(crate) fn spawn(task: impl Future<Output = ()> + MaybeSend + 'static) -> Res
     Ok(())
 }
 
+/// Starts a client bound to a user interface (the `ui` feature): natively, never. There
+/// the hooks' components render on a server, which must not connect, and the bound
+/// client's callbacks are not `Send`; `start` is not called, and the binding stays as it
+/// was bound.
+#[cfg(feature = "ui")]
+pub(crate) fn start_bound_client<R, F>(_start: impl FnOnce() -> (R, Option<F>)) -> Option<R>
+where
+    F: Future<Output = ()> + 'static,
+{
+    None
+}
+
 /// A timer that fires once, `duration` after it was made; dropping it cancels it. A
 /// duration too large for the clock (up to `Duration::MAX`) means decades.
 #[derive(Debug)]

@@ -66,6 +66,21 @@ pub(crate) fn spawn(task: impl Future<Output = ()> + MaybeSend + 'static) -> Res
     Ok(())
 }
 
+/// Starts a client bound to a user interface (the `ui` feature): `start` makes it, and
+/// its task (which hands the client's states and messages to the page) runs on the page's
+/// event loop.
+#[cfg(feature = "ui")]
+pub(crate) fn start_bound_client<R, F>(start: impl FnOnce() -> (R, Option<F>)) -> Option<R>
+where
+    F: Future<Output = ()> + 'static,
+{
+    let (running, task) = start();
+    if let Some(task) = task {
+        wasm_bindgen_futures::spawn_local(task);
+    }
+    Some(running)
+}
+
 /// A timer that fires once, `duration` after it was made (at most about 24.8 days, what
 /// `setTimeout` honours); dropping it cancels it.
 pub(crate) struct Sleep(timer::Sleep);

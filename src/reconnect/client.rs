@@ -62,17 +62,15 @@ use crate::{Client, CloseFrame, Config, Error, MaybeSend, Message, Shutdown, WsC
 ///     .max_attempts(Some(10));
 /// let mut ws = Reconnecting::connect("ws://127.0.0.1:9000/echo", Config::default(), policy).await?;
 /// let mut events = ws.events();
-/// # let spawn = |_: futures_util::stream::Collect<omnisocket::reconnect::Events, Vec<Event>>| ();
+/// # fn spawn(_task: impl std::future::Future<Output = ()>) {}
 /// // In a task of its own: show the state to the user.
-/// # /*
 /// spawn(async move {
 ///     while let Some(event) = events.next().await {
-///         if let Event::Retrying { attempt, delay } = event {
+///         if let Event::Retrying { attempt, delay, .. } = event {
 ///             println!("reconnecting in {delay:?} (attempt {attempt})");
 ///         }
 ///     }
 /// });
-/// # */
 /// ws.send(Message::text("hi")).await?; // queued while disconnected
 /// if let Some(message) = ws.recv().await {
 ///     println!("{message:?}");
@@ -394,9 +392,9 @@ impl ReconnectingSender {
     }
 
     /// Stops reconnecting and performs the closing handshake with code 1000, waiting at
-    /// most `timeout`: messages queued before go out first, as far as the connection's own
-    /// send queue takes them (what it cannot take, when the peer does not read, is
-    /// discarded: [`Event::Discarded`](super::Event::Discarded)). Resolves as a
+    /// most `timeout`: messages queued before go out first, as fast as the connection
+    /// takes them, until the deadline (what has not gone out by then, when the peer does
+    /// not read, is discarded: [`Event::Discarded`](super::Event::Discarded)). Resolves as a
     /// connection's [`shutdown`](crate::WsSender::shutdown) does, and the connection
     /// decides: concurrent and repeated calls (and [`close`](Self::close),
     /// [`close_now`](Self::close_now)) share one outcome, and the earliest deadline

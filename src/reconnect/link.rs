@@ -384,6 +384,21 @@ impl Linked {
         self.state.lock().task = Some(cx.waker().clone());
     }
 
+    /// The earliest time by which a stop request not yet taken wants the connection
+    /// closed (`platform::now_ms`; 0 for `close_now`), if there is one.
+    pub(super) fn earliest_stop_deadline(&self) -> Option<u64> {
+        match &self.state.lock().phase {
+            Phase::Stopping(requests) => requests
+                .iter()
+                .map(|request| match request {
+                    Stop::Close { deadline_ms, .. } => *deadline_ms,
+                    Stop::Abort => 0,
+                })
+                .min(),
+            _ => None,
+        }
+    }
+
     /// The stop requests not yet taken, in order; empty unless the client stops.
     pub(super) fn take_requests(&self) -> Vec<Stop> {
         match &mut self.state.lock().phase {
@@ -493,6 +508,13 @@ impl Linked {
         self.outcome.decide_quietly(outcome);
         wake(wakers);
         discarded
+    }
+
+    /// The stopping client's outcome is known: its handles learn it now, before the last
+    /// connection's remaining messages have been handed to `recv` (which may never happen
+    /// if nobody reads). [`finish`](Self::finish) keeps it.
+    pub(super) fn decide(&self, outcome: Shutdown) {
+        self.outcome.decide_quietly(outcome);
     }
 
     /// `true` once the `Reconnecting` is gone.

@@ -180,6 +180,7 @@ impl<C: WsClient + 'static> Supervisor<C> {
             let error = match served {
                 Served::StopRequested => {
                     let outcome = self.close(&mut client, &mut sender).await;
+                    self.link.decide(outcome.clone());
                     self.emit(Event::Closed {
                         outcome: outcome.clone(),
                         uptime,
@@ -281,21 +282,29 @@ impl<C: WsClient + 'static> Supervisor<C> {
     }
 
     /// The application's stop while a connection is open. What the queue holds goes out
-    /// first, as far as the connection takes it without waiting; then each stop request is
-    /// handed to the connection as it comes, and the connection's backend adds them up as
-    /// it does its own `shutdown`s and `close`s (the first frame is sent, the earliest
-    /// deadline applies, `close_now` ends it at once) and decides the outcome by its own
-    /// deadline. What the connection could not take is discarded when the client stops.
+    /// first, waiting for the connection to take it, until the earliest deadline of the
+    /// stop requests (at once for `close_now`); then each stop request is handed to the
+    /// connection as it comes, and the connection's backend adds them up as it does its
+    /// own `shutdown`s and `close`s (the first frame is sent, the earliest deadline
+    /// applies, `close_now` ends it at once) and decides the outcome by its own deadline.
+    /// What the connection could not take by then is discarded when the client stops.
     async fn close(&mut self, client: &mut C, sender: &mut C::Sender) -> Shutdown {
         // The sender is used through `&mut` only, so that the task stays `Send` with a
         // sender that is not `Sync`.
-        let mut flushed = false;
+        let mut flushing = true;
+        // The earliest deadline, and a timer for it: the flush may not outlast it.
+        let mut flush_deadline: Option<(u64, Sleep)> = None;
         let mut handshakes = Vec::new();
         poll_fn(|cx| {
             self.link.register_task(cx);
-            if !flushed {
-                flushed = true;
-                Self::forward(&self.link, sender, cx);
+            if flushing {
+                flushing = Self::forward(&self.link, sender, cx)
+                    && self.link.has_outgoing()
+                    && !Self::flush_deadline_passed(&self.link, &mut flush_deadline, cx);
+                if flushing {
+                    let _ = Self::receive(&self.link, client, cx);
+                    return Poll::Pending;
+                }
             }
             for request in self.link.take_requests() {
                 let (frame, timeout) = match request {
@@ -318,6 +327,26 @@ impl<C: WsClient + 'static> Supervisor<C> {
             Poll::Pending
         })
         .await
+    }
+
+    /// `true` once the earliest deadline of the stop requests has passed (or one is
+    /// `close_now`); otherwise its timer is armed in `timer` to wake the task then.
+    fn flush_deadline_passed(
+        link: &Link,
+        timer: &mut Option<(u64, Sleep)>,
+        cx: &mut Context<'_>,
+    ) -> bool {
+        let Some(deadline_ms) = link.earliest_stop_deadline() else {
+            return true;
+        };
+        if deadline_ms <= now_ms() {
+            return true;
+        }
+        let sleep = match timer {
+            Some((armed_for, sleep)) if *armed_for == deadline_ms => sleep,
+            slot => &mut slot.insert((deadline_ms, Sleep::new(until(deadline_ms)))).1,
+        };
+        Pin::new(sleep).poll(cx).is_ready()
     }
 
     /// Hands what the last connection still received to `recv`, until its end or until
@@ -367,11 +396,16 @@ async fn attempt_once<C: WsClient>(
 
 /// What a stop request handed to the connection resolves with: the connection's outcome.
 async fn hand_over<S: WsSender>(sender: S, frame: CloseFrame, timeout: Duration) -> Shutdown {
-    // The frame was checked when the application asked.
-    sender
-        .close(frame, timeout)
-        .await
-        .unwrap_or(Shutdown::Abnormal(Abnormal::Aborted))
+    // The frame was checked against this target's rule when the application asked; a
+    // client of the application's own may still refuse it, and is then ended without a
+    // handshake rather than left open.
+    match sender.close(frame, timeout).await {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            sender.close_now();
+            Shutdown::Abnormal(Abnormal::Aborted)
+        }
+    }
 }
 
 /// `future`'s output, or `None` as soon as the application stops the client (the future

@@ -49,7 +49,6 @@ pub struct Binding<T> {
     bound: Rc<RefCell<Option<Bound<T>>>>,
 }
 
-#[cfg_attr(native, allow(dead_code, reason = "clients start in the browser only"))]
 struct Bound<T> {
     url: String,
     options: Options<T>,
@@ -96,35 +95,34 @@ impl<T: 'static> Binding<T> {
     /// is a closed state with the error, at once. Nothing after [`unmount`](Self::unmount),
     /// and natively nothing at all.
     pub fn open(&self) {
-        #[cfg(web)]
-        {
-            // The setters may run at once (an invalid URL) and reach this binding again
-            // through the framework: nothing stays borrowed while they run.
-            let bound_parts = {
-                let bound = self.bound.borrow();
-                match &*bound {
-                    Some(bound) if !bound.client.as_ref().is_some_and(Running::is_running) => {
-                        Some((
-                            bound.url.clone(),
-                            bound.options.clone(),
-                            Rc::clone(&bound.set_state),
-                            Rc::clone(&bound.set_message),
-                        ))
-                    }
-                    _ => None,
-                }
-            };
-            let Some((url, options, set_state, set_message)) = bound_parts else {
-                return;
-            };
-            let running = start(&url, options, set_state, set_message);
-            let replaced = match &mut *self.bound.borrow_mut() {
-                Some(bound) => bound.client.replace(running),
-                // Unmounted while starting: the new client closes at once.
-                None => Some(running),
-            };
-            drop(replaced);
-        }
+        // The setters may run at once (an invalid URL) and reach this binding again
+        // through the framework: nothing stays borrowed while they run.
+        let bound_parts = {
+            let bound = self.bound.borrow();
+            match &*bound {
+                Some(bound) if !bound.client.as_ref().is_some_and(Running::is_running) => Some((
+                    bound.url.clone(),
+                    bound.options.clone(),
+                    Rc::clone(&bound.set_state),
+                    Rc::clone(&bound.set_message),
+                )),
+                _ => None,
+            }
+        };
+        let Some((url, options, set_state, set_message)) = bound_parts else {
+            return;
+        };
+        let started =
+            crate::platform::start_bound_client(|| start(&url, options, set_state, set_message));
+        let Some(running) = started else {
+            return;
+        };
+        let replaced = match &mut *self.bound.borrow_mut() {
+            Some(bound) => bound.client.replace(running),
+            // Unmounted while starting: the new client closes at once.
+            None => Some(running),
+        };
+        drop(replaced);
     }
 }
 
@@ -223,7 +221,6 @@ struct Running {
 
 impl Running {
     /// `true` while the client runs: it started, and has neither been shut down nor given up.
-    #[cfg_attr(native, allow(dead_code, reason = "clients start in the browser only"))]
     fn is_running(&self) -> bool {
         self.sender
             .as_ref()
@@ -254,14 +251,13 @@ impl fmt::Debug for Running {
 
 /// Starts a [`Reconnecting`](crate::reconnect::Reconnecting) client to `url` in the
 /// background, handing its states and messages (read as `T`) to the setters until the
-/// returned [`Running`] is dropped.
-#[cfg(web)]
+/// returned [`Running`] is dropped; also the task that does it, for the platform to run.
 fn start<T: 'static>(
     url: &str,
     options: Options<T>,
     set_state: Rc<dyn Fn(State)>,
     set_message: Rc<dyn Fn(T)>,
-) -> Running {
+) -> (Running, Option<impl Future<Output = ()> + 'static>) {
     use std::sync::Arc;
 
     use crate::reconnect::{Reconnect, Reconnecting};
@@ -289,11 +285,12 @@ fn start<T: 'static>(
         Ok(client) => client,
         Err(error) => {
             show_state(&State::Closed(Err(Arc::new(error))));
-            return Running {
+            let running = Running {
                 sender: None,
                 mounted,
                 close_timeout,
             };
+            return (running, None);
         }
     };
     let show_message = {
@@ -320,17 +317,16 @@ fn start<T: 'static>(
     };
     let sender = client.sender();
     let live = Live::new();
-    // In the browser spawning cannot fail; the callbacks are not `Send`, which is why
-    // clients start there only.
-    let _ = crate::platform::spawn(async move {
+    let task = async move {
         client.follow(show_state, show_message).await;
         drop(live);
-    });
-    Running {
+    };
+    let running = Running {
         sender: Some(sender),
         mounted,
         close_timeout,
-    }
+    };
+    (running, Some(task))
 }
 
 thread_local! {
@@ -339,10 +335,8 @@ thread_local! {
 
 /// Counts the bound clients whose task still runs, for the leak tests
 /// ([`test_hooks::live_clients`](crate::test_hooks::live_clients)).
-#[cfg_attr(native, allow(dead_code, reason = "clients start in the browser only"))]
 struct Live;
 
-#[cfg_attr(native, allow(dead_code, reason = "clients start in the browser only"))]
 impl Live {
     fn new() -> Self {
         LIVE.with(|live| live.set(live.get() + 1));

@@ -37,13 +37,6 @@ use crate::{Config, Message};
 ///     .reconnect(Reconnect::default().max_attempts(Some(10)))
 ///     .on_message(|line: &Line| println!("{}: {}", line.user, line.text));
 /// ```
-#[cfg_attr(
-    native,
-    allow(
-        dead_code,
-        reason = "natively the options exist, but clients start in the browser only"
-    )
-)]
 pub struct Options<T = Message> {
     pub(super) config: Config,
     pub(super) reconnect: Option<Reconnect>,
