@@ -81,7 +81,8 @@ pub enum Event {
         /// The outcome of the last connection's close.
         outcome: Shutdown,
     },
-    /// No attempt follows: the client has stopped; the last event. `shutdown` returns at
+    /// No attempt follows: the client has stopped; the last event but for a
+    /// [`Discarded`](Self::Discarded) for what was still queued. `shutdown` returns at
     /// once from now on, with the last connection's outcome when a connection's end was
     /// the last failure, or [`Abnormal::NotConnected`](crate::Abnormal::NotConnected) when
     /// an attempt was.
@@ -177,6 +178,7 @@ impl Hub {
     /// Hands `event` to every stream.
     pub(super) fn emit(&self, event: &Event) {
         tracing::debug!(?event, "reconnecting client");
+        let mut readers = Vec::new();
         let state = self.state.lock();
         for feed in &state.feeds {
             let reader = {
@@ -197,9 +199,12 @@ impl Hub {
                 feed.events.push_back(event.clone());
                 feed.reader.take()
             };
-            if let Some(reader) = reader {
-                reader.wake();
-            }
+            readers.extend(reader);
+        }
+        // Woken once the lock is let go: a waker may run code that emits again.
+        drop(state);
+        for reader in readers {
+            reader.wake();
         }
     }
 
@@ -216,9 +221,12 @@ impl Hub {
                 feed.ended = true;
                 feed.reader.take()
             };
-            if let Some(reader) = reader {
-                reader.wake();
-            }
+            readers.extend(reader);
+        }
+        // Woken once the lock is let go: a waker may run code that emits again.
+        drop(state);
+        for reader in readers {
+            reader.wake();
         }
     }
 }

@@ -48,6 +48,10 @@ impl Target {
     /// The connection's own attempt is bounded by
     /// [`Config::connect_timeout`](crate::Config::connect_timeout).
     ///
+    /// Errors and logs show a URL with its password masked, but its query as it is: a token
+    /// in the query (the browser's only way) shows there too. Natively a header
+    /// ([`Config::header`](crate::Config::header)) keeps it out of them.
+    ///
     /// ```no_run
     /// use omnisocket::reconnect::{Reconnect, Reconnecting, Target};
     /// use omnisocket::Config;
