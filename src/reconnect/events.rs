@@ -221,12 +221,9 @@ impl Hub {
                 feed.ended = true;
                 feed.reader.take()
             };
-            readers.extend(reader);
-        }
-        // Woken once the lock is let go: a waker may run code that emits again.
-        drop(state);
-        for reader in readers {
-            reader.wake();
+            if let Some(reader) = reader {
+                reader.wake();
+            }
         }
     }
 }
