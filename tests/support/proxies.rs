@@ -113,10 +113,7 @@ impl ProxyProcess {
     async fn wait_until_listening(&mut self) {
         let started = Instant::now();
         loop {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
+            if self.answers().await {
                 return;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -131,6 +128,27 @@ impl ProxyProcess {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// `true` once the proxy takes a connection and, for Dante, answers a SOCKS5 greeting:
+    /// Dante listens before its negotiating processes run, and a connection accepted then
+    /// may be reset (seen on a loaded machine).
+    async fn answers(&self) -> bool {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await else {
+            return false;
+        };
+        if self.name != "danted" {
+            return true;
+        }
+        // Version 5, one method: none; Dante answers version 5 with the method it picks.
+        let mut answer = [0; 2];
+        stream.write_all(&[5, 1, 0]).await.is_ok()
+            && tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut answer))
+                .await
+                .is_ok_and(|read| read.is_ok())
+            && answer[0] == 5
     }
 
     pub fn port(&self) -> u16 {
