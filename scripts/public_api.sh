@@ -2,8 +2,9 @@
 # The recorded public API: api/*.txt, one line per public item, written by cargo-public-api
 # from rustdoc's JSON (nightly). CI regenerates the files and fails on any difference, so that
 # every change of the surface shows in review (and in CHANGELOG.md). The text depends a little
-# on the nightly's rustdoc too (it lists the auto traits that nightly knows): after a nightly
-# update, a difference in `impl ... for` lines alone is that, and a --bless records it.
+# on the nightly's rustdoc too (it lists the auto traits that nightly knows): after moving
+# scripts/nightly-toolchain to a newer nightly, a difference in `impl ... for` lines alone is
+# that, and a --bless records it.
 #
 #   bash scripts/public_api.sh           # check: regenerate into a temporary directory, diff
 #   bash scripts/public_api.sh --bless   # rewrite api/*.txt after an intended change
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 version=0.52.0 # understands the rustdoc JSON of nightly-2025-08-02 and later; see scripts/setup.sh
+nightly=$(cat scripts/nightly-toolchain) # the dated nightly whose rustdoc JSON is recorded
 if ! cargo public-api --version 2>/dev/null | grep -q " $version\$"; then
     echo "cargo-public-api $version is needed (bash scripts/setup.sh installs it)" >&2
     exit 1
@@ -42,7 +44,7 @@ record() {
     {
         echo "# The public API of $package (all features, ${target:-native}), written by"
         echo "# scripts/public_api.sh --bless (cargo-public-api $version, blanket impls left out)."
-        cargo public-api -p "$package" --all-features ${target:+--target "$target"} \
+        cargo "+$nightly" public-api -p "$package" --all-features ${target:+--target "$target"} \
             --simplified --color never
     } >"$out/$file.tmp"
     mv "$out/$file.tmp" "$out/$file"

@@ -15,11 +15,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     rustup target add wasm32-unknown-unknown
 fi
 
-# Nightly builds the docs as docs.rs does and the rustdoc JSON of the recorded public API;
-# each rust-version in the publishable crates' manifests is checked on both targets.
+# Nightly builds the docs as docs.rs does and the rustdoc JSON of the recorded public API:
+# one dated nightly (scripts/nightly-toolchain), so that a fresh machine records the API as
+# this one does; each rust-version in the publishable crates' manifests is checked on both
+# targets.
+nightly=$(cat scripts/nightly-toolchain)
 msrvs=$(sed -n 's/^rust-version = "\(.*\)"$/\1/p' \
     Cargo.toml omnisocket-leptos/Cargo.toml omnisocket-yew/Cargo.toml | sort -u)
-for toolchain in nightly $msrvs; do
+for toolchain in "$nightly" $msrvs; do
     if ! rustup toolchain list | grep -q "^$toolchain-"; then
         say "installing the $toolchain toolchain"
         rustup toolchain install "$toolchain" --profile minimal
