@@ -107,6 +107,31 @@ async fn disconnected(peer: &Peer, when_full: WhenFull) -> (Reconnecting<Client>
     (ws, events, id)
 }
 
+/// After 100 messages into a queue of 5 that drops the oldest (from `disconnected`): 95
+/// were reported discarded, and the next connection got the last 5.
+async fn only_the_last_five_went_out(
+    peer: &Peer,
+    ws: &Reconnecting<Client>,
+    events: &mut Events,
+    id: &str,
+) {
+    let story = events_until(events, is_open).await;
+    let discarded: usize = story
+        .iter()
+        .map(|e| match e {
+            Event::Discarded { messages, .. } => *messages,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(discarded, 95, "{story:?}");
+    assert!(ws.shutdown(GENEROUS).await.is_clean());
+    let expected: Vec<String> = (95..100).map(|n| format!("0:{n}")).collect();
+    let report = peer
+        .wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS)
+        .await;
+    assert_eq!(report.first_messages, expected);
+}
+
 // --- Reconnecting ----------------------------------------------------------------------
 
 case! {
@@ -237,19 +262,7 @@ case! {
         for n in 0..100 {
             ws.send(Message::text(format!("0:{n}"))).await.unwrap();
         }
-        let story = events_until(&mut events, is_open).await;
-        let discarded: usize = story
-            .iter()
-            .map(|e| match e {
-                Event::Discarded { messages, .. } => *messages,
-                _ => 0,
-            })
-            .sum();
-        assert_eq!(discarded, 95, "{story:?}");
-        assert!(ws.shutdown(GENEROUS).await.is_clean());
-        let expected: Vec<String> = (95..100).map(|n| format!("0:{n}")).collect();
-        let report = peer.wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS).await;
-        assert_eq!(report.first_messages, expected);
+        only_the_last_five_went_out(peer, &ws, &mut events, &id).await;
     }
 }
 
@@ -753,19 +766,7 @@ case! {
                 .await
                 .unwrap();
         }
-        let story = events_until(&mut events, is_open).await;
-        let discarded: usize = story
-            .iter()
-            .map(|e| match e {
-                Event::Discarded { messages, .. } => *messages,
-                _ => 0,
-            })
-            .sum();
-        assert_eq!(discarded, 95, "{story:?}");
-        assert!(ws.shutdown(GENEROUS).await.is_clean());
-        let expected: Vec<String> = (95..100).map(|n| format!("0:{n}")).collect();
-        let report = peer.wait(&format!("{id}.2"), Until::TcpClosed, GENEROUS).await;
-        assert_eq!(report.first_messages, expected);
+        only_the_last_five_went_out(peer, &ws, &mut events, &id).await;
     }
 }
 
