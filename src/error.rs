@@ -9,6 +9,26 @@ use crate::shutdown::{Abnormal, Shutdown};
 /// A cause, as [`Error::source`](std::error::Error::source) returns it.
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// `Some(expr)` with `$detail` bound to the [`ErrorDetail`] of the variants that carry one,
+/// `None` for the others: the one list of those variants, for `detail` and `detail_mut`.
+macro_rules! with_detail {
+    ($error:expr, $detail:ident => $expr:expr) => {
+        match $error {
+            Error::InvalidUrl($detail)
+            | Error::Connect($detail)
+            | Error::InvalidProxy($detail)
+            | Error::Proxy($detail)
+            | Error::ConnectTimeout($detail)
+            | Error::UpgradeRefused($detail)
+            | Error::InvalidHeader($detail)
+            | Error::Protocol($detail)
+            | Error::ConnectionLost($detail)
+            | Error::CloseIncomplete($detail) => Some($expr),
+            _ => None,
+        }
+    };
+}
+
 /// Everything that can go wrong, on both targets.
 ///
 /// Match on the variant for what happened; read what an error is about through its
@@ -372,19 +392,7 @@ impl Error {
     }
 
     fn detail(&self) -> Option<&Detail> {
-        match self {
-            Self::InvalidUrl(detail)
-            | Self::Connect(detail)
-            | Self::InvalidProxy(detail)
-            | Self::Proxy(detail)
-            | Self::ConnectTimeout(detail)
-            | Self::UpgradeRefused(detail)
-            | Self::InvalidHeader(detail)
-            | Self::Protocol(detail)
-            | Self::ConnectionLost(detail)
-            | Self::CloseIncomplete(detail) => Some(&detail.0),
-            _ => None,
-        }
+        with_detail!(self, detail => &detail.0)
     }
 }
 
@@ -515,19 +523,7 @@ impl Error {
     }
 
     fn detail_mut(&mut self) -> Option<&mut Detail> {
-        match self {
-            Self::InvalidUrl(detail)
-            | Self::Connect(detail)
-            | Self::InvalidProxy(detail)
-            | Self::Proxy(detail)
-            | Self::ConnectTimeout(detail)
-            | Self::UpgradeRefused(detail)
-            | Self::InvalidHeader(detail)
-            | Self::Protocol(detail)
-            | Self::ConnectionLost(detail)
-            | Self::CloseIncomplete(detail) => Some(&mut detail.0),
-            _ => None,
-        }
+        with_detail!(self, detail => &mut detail.0)
     }
 }
 
